@@ -1,0 +1,14 @@
+//! The domain core of fuwu: the rules of the after-sales service organisation as
+//! data and small pure functions. No I/O, no async, no database.
+
+pub mod access;
+pub mod divisions;
+pub mod entitlement;
+pub mod errors;
+pub mod ids;
+pub mod phone;
+pub mod records;
+pub mod role;
+pub mod text;
+
+pub use errors::{FieldError, FieldErrors};
