@@ -1,0 +1,51 @@
+//! The true differences between SQLite and PostgreSQL, in one place.
+
+use crate::{Conn, Result};
+
+/// The database family behind a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn of_url(url: &str) -> Option<Dialect> {
+        if url.starts_with("sqlite:") {
+            Some(Dialect::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Some(Dialect::Postgres)
+        } else {
+            None
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// Rewrites the portable migration tokens for this dialect.
+    pub fn render_ddl(self, sql: &str) -> String {
+        let pk = match self {
+            Dialect::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Dialect::Postgres => "BIGSERIAL PRIMARY KEY",
+        };
+        sql.replace("@PK@", pk)
+    }
+
+    /// Serialises concurrent migrators (several servers starting on one database).
+    pub async fn lock_for_migration(self, conn: &mut Conn) -> Result<()> {
+        if self == Dialect::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(7417001)").execute(conn).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Quotes an identifier (schema names in tests).
+pub fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', ""))
+}

@@ -1,0 +1,52 @@
+//! Embedded migrations, applied at start and by `fuwu migrate`.
+//!
+//! Rules: a released migration is never edited; a change is a new file with
+//! the next number. Each migration runs in one transaction.
+
+use crate::{Db, Result};
+use sqlx::Row;
+
+/// The migrations, in order: (version, name, portable SQL).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+/// Applies the migrations not yet applied; returns how many ran.
+pub async fn run(db: &Db) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    db.dialect.lock_for_migration(&mut tx).await?;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+    )
+    .execute(&mut *tx)
+    .await?;
+    let done: Vec<i64> = sqlx::query("SELECT version FROM schema_migrations")
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<_, _>>()?;
+    let mut applied = 0;
+    for (version, name, sql) in MIGRATIONS {
+        if done.contains(version) {
+            continue;
+        }
+        let ddl = db.dialect.render_ddl(sql);
+        for stmt in split_statements(&ddl) {
+            sqlx::query(sqlx::AssertSqlSafe(stmt)).execute(&mut *tx).await?;
+        }
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(*version)
+            .bind(*name)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
+        applied += 1;
+    }
+    tx.commit().await?;
+    Ok(applied)
+}
+
+/// Splits a migration into statements, dropping `--` comment lines.
+fn split_statements(sql: &str) -> Vec<String> {
+    let body: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    body.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
