@@ -1,1 +1,57 @@
-//! placeholder
+//! fuwu's use cases. A request becomes: authorise the caller, load, decide with
+//! the core rules, write in one transaction (with its audit row). The JSON API,
+//! the pages and the CLI all call these functions, so they cannot disagree.
+
+pub mod auth;
+pub mod caller;
+pub mod error;
+pub mod lookup;
+pub mod records;
+pub mod users;
+
+pub use caller::Caller;
+pub use error::AppError;
+use fuwu_store::Db;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// How long a browser session lives without use, in minutes.
+    pub session_idle_minutes: i64,
+    /// Failed logins per login name within the window before refusing.
+    pub login_max_failures: i64,
+    /// Failed logins per address within the window before refusing.
+    pub login_max_failures_per_ip: i64,
+    /// The rate-limit window, in minutes.
+    pub login_window_minutes: i64,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig { session_idle_minutes: 8 * 60, login_max_failures: 5, login_max_failures_per_ip: 30, login_window_minutes: 15 }
+    }
+}
+
+/// The application: the database and its settings.
+#[derive(Debug, Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: AppConfig,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig) -> App {
+        App { db, config }
+    }
+}
+
+/// A page of a list.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// 1-based page number.
+    pub page: i64,
+    pub per_page: i64,
+    /// Records matching the filters, over all pages.
+    pub total: i64,
+}

@@ -161,3 +161,4 @@ pub fn now_ms() -> i64 {
 pub fn ms_to_rfc3339(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }
+pub use sqlx::Error as SqlxError;

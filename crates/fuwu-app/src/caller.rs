@@ -1,0 +1,42 @@
+//! The authenticated caller and its capabilities.
+
+use crate::error::AppError;
+use crate::records::Stored;
+use fuwu_core::access::{self, Actor, Cap, CustomerScope};
+use fuwu_core::ids::UserId;
+use fuwu_core::records::User;
+use fuwu_core::role::Role;
+
+/// Who is asking. Built once per request from a session or a token.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user: Stored<User>,
+    pub actor: Actor,
+}
+
+impl Caller {
+    pub fn id(&self) -> UserId {
+        self.actor.user_id
+    }
+
+    pub fn role(&self) -> Role {
+        self.actor.role
+    }
+
+    pub fn can(&self, cap: Cap) -> bool {
+        access::has(self.actor.role, cap)
+    }
+
+    /// Refuses with 403 unless the role holds the capability.
+    pub fn require(&self, cap: Cap) -> Result<(), AppError> {
+        if self.can(cap) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden(format!("the role {} may not do this", self.actor.role.as_str())))
+        }
+    }
+
+    pub fn scope(&self) -> CustomerScope {
+        access::customer_scope(&self.actor)
+    }
+}

@@ -1,0 +1,71 @@
+//! The one application error type. Each variant has an HTTP status (in the web
+//! layer); internal errors are logged once and answered without details.
+
+use fuwu_core::FieldErrors;
+use fuwu_store::StoreError;
+use serde_json::Value;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request itself is malformed (bad query parameter, bad JSON).
+    #[error("{message}")]
+    BadRequest { message: String, field: Option<String> },
+    /// 401: no valid session or token.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// 403: authenticated, but the role may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// 404: no such record, or one the caller may not see.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: the record changed meanwhile, or a unique value is taken.
+    #[error("{message}")]
+    Conflict { message: String, field: Option<String>, current: Option<Value> },
+    /// 422: the input is well-formed but invalid; names each field.
+    #[error("invalid input: {0}")]
+    Invalid(FieldErrors),
+    /// 429: too many attempts.
+    #[error("{0}")]
+    TooMany(String),
+    /// 500: logged, answered without details.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad(message: impl Into<String>, field: Option<&str>) -> AppError {
+        AppError::BadRequest { message: message.into(), field: field.map(str::to_owned) }
+    }
+
+    pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
+        AppError::Invalid(FieldErrors::one(field, code, message))
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unique(m) => AppError::Conflict { message: format!("a unique value is already taken: {m}"), field: None, current: None },
+            StoreError::ForeignKey(m) => AppError::Conflict { message: format!("the record is referenced elsewhere or refers to a missing record: {m}"), field: None, current: None },
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx_error::Error> for AppError {
+    fn from(e: sqlx_error::Error) -> Self {
+        AppError::from(fuwu_store::classify(e))
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(e: FieldErrors) -> Self {
+        AppError::Invalid(e)
+    }
+}
+
+/// sqlx's error type, re-exported through the store so the app names no driver.
+mod sqlx_error {
+    pub type Error = fuwu_store::SqlxError;
+}

@@ -1,0 +1,74 @@
+//! Users: creation with a password, the caller's own record.
+
+use crate::auth::{check_password, hash_password};
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::records::{Stored, create_in, load_raw};
+use crate::App;
+use fuwu_core::access::{Actor, Cap};
+use fuwu_core::ids::*;
+use fuwu_core::records::User;
+use fuwu_store::{Conn, tables};
+use serde_json::Value;
+
+/// Builds the caller for a user id; `None` for an unknown or deactivated user.
+pub async fn caller_for(conn: &mut Conn, user_id: i64) -> Result<Option<Caller>, AppError> {
+    let Some(m) = fuwu_store::crud::get(conn, &tables::USER, user_id).await? else { return Ok(None) };
+    let user: Stored<User> = Stored::from_map(m)?;
+    if !user.data.active {
+        return Ok(None);
+    }
+    let customer_id = match user.data.contact_id {
+        Some(c) => fuwu_store::crud::get(conn, &tables::CONTACT, c.0)
+            .await?
+            .and_then(|m| m.get("customer_id").and_then(Value::as_i64))
+            .map(CustomerId),
+        None => None,
+    };
+    let actor = Actor {
+        user_id: UserId(user.id),
+        role: user.data.role,
+        tier: user.data.tier,
+        team_id: user.data.team_id,
+        partner_id: user.data.partner_id,
+        customer_id,
+    };
+    Ok(Some(Caller { user, actor }))
+}
+
+/// Creates a user with a password. `caller` is `None` for the CLI.
+pub async fn create_user(app: &App, caller: Option<&Caller>, user: User, password: &str) -> Result<Stored<User>, AppError> {
+    if let Some(c) = caller {
+        c.require(Cap::ManageUsers)?;
+    }
+    check_password("password", password)?;
+    let hash = hash_password(password).await?;
+    let mut tx = app.db.begin().await?;
+    let stored = create_in(&mut tx, caller, user).await?;
+    fuwu_store::auth::set_password_hash(&mut tx, stored.id, &hash).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Sets another user's password (admins), ending that user's sessions.
+pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, password: &str) -> Result<(), AppError> {
+    if let Some(c) = caller {
+        c.require(Cap::ManageUsers)?;
+    }
+    check_password("password", password)?;
+    let hash = hash_password(password).await?;
+    let mut tx = app.db.begin().await?;
+    load_raw(&mut tx, &tables::USER, user_id).await?;
+    fuwu_store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
+    fuwu_store::auth::delete_user_sessions(&mut tx, user_id).await?;
+    fuwu_store::audit::record(&mut tx, fuwu_store::now_ms(), caller.map(|c| c.id().0), "user", user_id, "set_password", None, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Whether any user exists (a fresh database has none).
+pub async fn any_user(app: &App) -> Result<bool, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let (_, total) = fuwu_store::crud::list(&mut conn, &tables::USER, &fuwu_store::crud::ListSpec { limit: 1, ..Default::default() }).await?;
+    Ok(total > 0)
+}
