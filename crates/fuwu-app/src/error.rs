@@ -25,6 +25,12 @@ pub enum AppError {
     /// 422: the input is well-formed but invalid; names each field.
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
+    /// 413: the request body is larger than allowed.
+    #[error("the request body is larger than {0} bytes")]
+    TooLarge(usize),
+    /// 415: the body is not JSON.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// 429: too many attempts.
     #[error("{0}")]
     TooMany(String),
