@@ -5,9 +5,9 @@ use crate::caller::Caller;
 use crate::error::AppError;
 use crate::records::{Stored, load_raw};
 use crate::{App, users};
+use argon2::Argon2;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
-use argon2::Argon2;
 use fuwu_core::access::Cap;
 use fuwu_store::auth::{self as store, TokenInfo};
 use fuwu_store::{now_ms, tables};
@@ -47,7 +47,11 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (pw, h) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&h).is_ok_and(|parsed| Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&h).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(pw.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await
     .unwrap_or(false)
@@ -56,10 +60,18 @@ async fn verify_password(password: &str, hash: &str) -> bool {
 /// Checks a new password against the policy.
 pub fn check_password(field: &str, pw: &str) -> Result<(), AppError> {
     if pw.chars().count() < MIN_PASSWORD {
-        return Err(AppError::invalid(field, "too_short", format!("{field} must have at least {MIN_PASSWORD} characters")));
+        return Err(AppError::invalid(
+            field,
+            "too_short",
+            format!("{field} must have at least {MIN_PASSWORD} characters"),
+        ));
     }
     if pw.len() > 1024 {
-        return Err(AppError::invalid(field, "too_long", format!("{field} is too long")));
+        return Err(AppError::invalid(
+            field,
+            "too_long",
+            format!("{field} is too long"),
+        ));
     }
     Ok(())
 }
@@ -75,7 +87,12 @@ pub struct NewSession {
 
 /// Logs in with a password. Refused with 429 after too many failures for the
 /// login or from the address within the window, even with the right password.
-pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
+pub async fn login(
+    app: &App,
+    login: &str,
+    password: &str,
+    ip: &str,
+) -> Result<NewSession, AppError> {
     let now = now_ms();
     let cfg = &app.config;
     let since = now - cfg.login_window_minutes * 60_000;
@@ -107,9 +124,15 @@ pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<N
     let csrf = new_secret("");
     let expires = now + cfg.session_idle_minutes * 60_000;
     store::create_session(&mut tx, &digest(&token), user_id, &csrf, now, expires).await?;
-    let caller = users::caller_for(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut tx, user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
-    Ok(NewSession { token, csrf, caller })
+    Ok(NewSession {
+        token,
+        csrf,
+        caller,
+    })
 }
 
 /// An Argon2id hash of a random password, verified against for unknown logins.
@@ -120,8 +143,12 @@ pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppErro
     let now = now_ms();
     let hash = digest(token);
     let mut conn = app.db.reader().acquire().await?;
-    let (user_id, csrf) = store::session(&mut conn, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut conn, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    let (user_id, csrf) = store::session(&mut conn, &hash, now)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut conn, user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     drop(conn);
     // Touch at most every few minutes so reads do not become writes.
     let expires = now + app.config.session_idle_minutes * 60_000;
@@ -133,7 +160,12 @@ pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppErro
     Ok((caller, csrf))
 }
 
-async fn sqlx_touch(conn: &mut fuwu_store::Conn, hash: &str, now: i64, expires: i64) -> Result<(), AppError> {
+async fn sqlx_touch(
+    conn: &mut fuwu_store::Conn,
+    hash: &str,
+    now: i64,
+    expires: i64,
+) -> Result<(), AppError> {
     store::touch_session(conn, hash, now, expires).await?;
     Ok(())
 }
@@ -150,8 +182,12 @@ pub async fn logout(app: &App, token: &str) -> Result<(), AppError> {
 pub async fn bearer(app: &App, token: &str) -> Result<Caller, AppError> {
     let hash = digest(token);
     let mut tx = app.db.begin().await?;
-    let user_id = store::token_user(&mut tx, &hash, now_ms()).await?.ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    let user_id = store::token_user(&mut tx, &hash, now_ms())
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut tx, user_id)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
     Ok(caller)
 }
@@ -166,7 +202,12 @@ pub struct NewToken {
 }
 
 /// Creates an API token for the caller, or (admins) for another user.
-pub async fn create_token(app: &App, caller: Option<&Caller>, user_id: i64, name: &str) -> Result<NewToken, AppError> {
+pub async fn create_token(
+    app: &App,
+    caller: Option<&Caller>,
+    user_id: i64,
+    name: &str,
+) -> Result<NewToken, AppError> {
     if let Some(c) = caller
         && c.id().0 != user_id
     {
@@ -174,21 +215,47 @@ pub async fn create_token(app: &App, caller: Option<&Caller>, user_id: i64, name
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid("name", "required", "name must be 1–100 characters"));
+        return Err(AppError::invalid(
+            "name",
+            "required",
+            "name must be 1–100 characters",
+        ));
     }
     let mut tx = app.db.begin().await?;
-    let user = load_raw(&mut tx, &tables::USER, user_id).await.map_err(|_| AppError::invalid("user_id", "unknown_id", format!("there is no user with id {user_id}")))?;
+    let user = load_raw(&mut tx, &tables::USER, user_id)
+        .await
+        .map_err(|_| {
+            AppError::invalid(
+                "user_id",
+                "unknown_id",
+                format!("there is no user with id {user_id}"),
+            )
+        })?;
     let _ = user;
     let token = new_secret("fuwu_");
     let now = now_ms();
     let info = store::create_token(&mut tx, user_id, name, &digest(&token), now).await?;
-    fuwu_store::audit::record(&mut tx, now, caller.map(|c| c.id().0), "api_token", info.id, "create", None, Some(&serde_json::json!({"user_id": user_id, "name": name}))).await?;
+    fuwu_store::audit::record(
+        &mut tx,
+        now,
+        caller.map(|c| c.id().0),
+        "api_token",
+        info.id,
+        "create",
+        None,
+        Some(&serde_json::json!({"user_id": user_id, "name": name})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(NewToken { token, info })
 }
 
 /// Tokens of the caller (admins: of everyone, or of one user).
-pub async fn list_tokens(app: &App, caller: &Caller, user_id: Option<i64>) -> Result<Vec<TokenInfo>, AppError> {
+pub async fn list_tokens(
+    app: &App,
+    caller: &Caller,
+    user_id: Option<i64>,
+) -> Result<Vec<TokenInfo>, AppError> {
     let who = match user_id {
         Some(u) if u != caller.id().0 => {
             caller.require(Cap::ManageUsers)?;
@@ -204,39 +271,79 @@ pub async fn list_tokens(app: &App, caller: &Caller, user_id: Option<i64>) -> Re
 /// Revokes a token of the caller's own (admins: anyone's).
 pub async fn revoke_token(app: &App, caller: &Caller, id: i64) -> Result<TokenInfo, AppError> {
     let mut tx = app.db.begin().await?;
-    let t = store::get_token(&mut tx, id).await?.ok_or(AppError::NotFound("api_token"))?;
+    let t = store::get_token(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound("api_token"))?;
     if t.user_id != caller.id().0 && !caller.can(Cap::ManageUsers) {
         return Err(AppError::NotFound("api_token"));
     }
     let now = now_ms();
     store::revoke_token(&mut tx, id, now).await?;
-    fuwu_store::audit::record(&mut tx, now, Some(caller.id().0), "api_token", id, "revoke", None, None).await?;
-    let t = store::get_token(&mut tx, id).await?.ok_or(AppError::NotFound("api_token"))?;
+    fuwu_store::audit::record(
+        &mut tx,
+        now,
+        Some(caller.id().0),
+        "api_token",
+        id,
+        "revoke",
+        None,
+        None,
+    )
+    .await?;
+    let t = store::get_token(&mut tx, id)
+        .await?
+        .ok_or(AppError::NotFound("api_token"))?;
     tx.commit().await?;
     Ok(t)
 }
 
 /// Changes the caller's own password; ends its other sessions.
-pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> Result<(), AppError> {
+pub async fn change_password(
+    app: &App,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> Result<(), AppError> {
     check_password("new_password", new)?;
     let mut conn = app.db.reader().acquire().await?;
     let hash = store::password_hash(&mut conn, caller.id().0).await?;
     drop(conn);
     if !matches!(&hash, Some(h) if verify_password(current, h).await) {
-        return Err(AppError::invalid("current_password", "wrong_password", "the current password is not right"));
+        return Err(AppError::invalid(
+            "current_password",
+            "wrong_password",
+            "the current password is not right",
+        ));
     }
     let new_hash = hash_password(new).await?;
     let mut tx = app.db.begin().await?;
     store::set_password_hash(&mut tx, caller.id().0, &new_hash).await?;
     store::delete_user_sessions(&mut tx, caller.id().0).await?;
-    fuwu_store::audit::record(&mut tx, now_ms(), Some(caller.id().0), "user", caller.id().0, "change_password", None, None).await?;
+    fuwu_store::audit::record(
+        &mut tx,
+        now_ms(),
+        Some(caller.id().0),
+        "user",
+        caller.id().0,
+        "change_password",
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Reads a user as a `Stored<User>` (for the CLI).
-pub async fn user_by_login(app: &App, login: &str) -> Result<Option<Stored<fuwu_core::records::User>>, AppError> {
+pub async fn user_by_login(
+    app: &App,
+    login: &str,
+) -> Result<Option<Stored<fuwu_core::records::User>>, AppError> {
     let mut conn = app.db.reader().acquire().await?;
-    let Some((id, _, _)) = store::credentials(&mut conn, login).await? else { return Ok(None) };
-    Ok(Some(Stored::from_map(load_raw(&mut conn, &tables::USER, id).await?)?))
+    let Some((id, _, _)) = store::credentials(&mut conn, login).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Stored::from_map(
+        load_raw(&mut conn, &tables::USER, id).await?,
+    )?))
 }

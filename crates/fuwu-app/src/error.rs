@@ -9,7 +9,10 @@ use serde_json::Value;
 pub enum AppError {
     /// 400: the request itself is malformed (bad query parameter, bad JSON).
     #[error("{message}")]
-    BadRequest { message: String, field: Option<String> },
+    BadRequest {
+        message: String,
+        field: Option<String>,
+    },
     /// 401: no valid session or token.
     #[error("authentication required")]
     Unauthenticated,
@@ -21,7 +24,11 @@ pub enum AppError {
     NotFound(&'static str),
     /// 409: the record changed meanwhile, or a unique value is taken.
     #[error("{message}")]
-    Conflict { message: String, field: Option<String>, current: Option<Value> },
+    Conflict {
+        message: String,
+        field: Option<String>,
+        current: Option<Value>,
+    },
     /// 422: the input is well-formed but invalid; names each field.
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
@@ -41,7 +48,10 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad(message: impl Into<String>, field: Option<&str>) -> AppError {
-        AppError::BadRequest { message: message.into(), field: field.map(str::to_owned) }
+        AppError::BadRequest {
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
     }
 
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
@@ -52,8 +62,18 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unique(m) => AppError::Conflict { message: format!("a unique value is already taken: {m}"), field: None, current: None },
-            StoreError::ForeignKey(m) => AppError::Conflict { message: format!("the record is referenced elsewhere or refers to a missing record: {m}"), field: None, current: None },
+            StoreError::Unique(m) => AppError::Conflict {
+                message: format!("a unique value is already taken: {m}"),
+                field: None,
+                current: None,
+            },
+            StoreError::ForeignKey(m) => AppError::Conflict {
+                message: format!(
+                    "the record is referenced elsewhere or refers to a missing record: {m}"
+                ),
+                field: None,
+                current: None,
+            },
             other => AppError::Internal(other.to_string()),
         }
     }

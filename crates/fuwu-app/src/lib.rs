@@ -28,7 +28,12 @@ pub struct AppConfig {
 
 impl Default for AppConfig {
     fn default() -> Self {
-        AppConfig { session_idle_minutes: 8 * 60, login_max_failures: 5, login_max_failures_per_ip: 30, login_window_minutes: 15 }
+        AppConfig {
+            session_idle_minutes: 8 * 60,
+            login_max_failures: 5,
+            login_max_failures_per_ip: 30,
+            login_window_minutes: 15,
+        }
     }
 }
 

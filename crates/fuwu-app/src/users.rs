@@ -1,10 +1,10 @@
 //! Users: creation with a password, the caller's own record.
 
+use crate::App;
 use crate::auth::{check_password, hash_password};
 use crate::caller::Caller;
 use crate::error::AppError;
 use crate::records::{Stored, create_in, load_raw};
-use crate::App;
 use fuwu_core::access::{Actor, Cap};
 use fuwu_core::ids::*;
 use fuwu_core::records::User;
@@ -13,7 +13,9 @@ use serde_json::Value;
 
 /// Builds the caller for a user id; `None` for an unknown or deactivated user.
 pub async fn caller_for(conn: &mut Conn, user_id: i64) -> Result<Option<Caller>, AppError> {
-    let Some(m) = fuwu_store::crud::get(conn, &tables::USER, user_id).await? else { return Ok(None) };
+    let Some(m) = fuwu_store::crud::get(conn, &tables::USER, user_id).await? else {
+        return Ok(None);
+    };
     let user: Stored<User> = Stored::from_map(m)?;
     if !user.data.active {
         return Ok(None);
@@ -37,7 +39,12 @@ pub async fn caller_for(conn: &mut Conn, user_id: i64) -> Result<Option<Caller>,
 }
 
 /// Creates a user with a password. `caller` is `None` for the CLI.
-pub async fn create_user(app: &App, caller: Option<&Caller>, user: User, password: &str) -> Result<Stored<User>, AppError> {
+pub async fn create_user(
+    app: &App,
+    caller: Option<&Caller>,
+    user: User,
+    password: &str,
+) -> Result<Stored<User>, AppError> {
     if let Some(c) = caller {
         c.require(Cap::ManageUsers)?;
     }
@@ -51,7 +58,12 @@ pub async fn create_user(app: &App, caller: Option<&Caller>, user: User, passwor
 }
 
 /// Sets another user's password (admins), ending that user's sessions.
-pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, password: &str) -> Result<(), AppError> {
+pub async fn set_password(
+    app: &App,
+    caller: Option<&Caller>,
+    user_id: i64,
+    password: &str,
+) -> Result<(), AppError> {
     if let Some(c) = caller {
         c.require(Cap::ManageUsers)?;
     }
@@ -61,7 +73,17 @@ pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, pass
     load_raw(&mut tx, &tables::USER, user_id).await?;
     fuwu_store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
     fuwu_store::auth::delete_user_sessions(&mut tx, user_id).await?;
-    fuwu_store::audit::record(&mut tx, fuwu_store::now_ms(), caller.map(|c| c.id().0), "user", user_id, "set_password", None, None).await?;
+    fuwu_store::audit::record(
+        &mut tx,
+        fuwu_store::now_ms(),
+        caller.map(|c| c.id().0),
+        "user",
+        user_id,
+        "set_password",
+        None,
+        None,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -69,6 +91,14 @@ pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, pass
 /// Whether any user exists (a fresh database has none).
 pub async fn any_user(app: &App) -> Result<bool, AppError> {
     let mut conn = app.db.reader().acquire().await?;
-    let (_, total) = fuwu_store::crud::list(&mut conn, &tables::USER, &fuwu_store::crud::ListSpec { limit: 1, ..Default::default() }).await?;
+    let (_, total) = fuwu_store::crud::list(
+        &mut conn,
+        &tables::USER,
+        &fuwu_store::crud::ListSpec {
+            limit: 1,
+            ..Default::default()
+        },
+    )
+    .await?;
     Ok(total > 0)
 }

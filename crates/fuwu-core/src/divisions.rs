@@ -29,7 +29,9 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
     let mut all = Vec::new();
     for line in CSV.lines().skip(1) {
         let mut cols = line.split(',');
-        let (Some(code), Some(name)) = (cols.next(), cols.next()) else { continue };
+        let (Some(code), Some(name)) = (cols.next(), cols.next()) else {
+            continue;
+        };
         if code.len() != 12 {
             continue;
         }
@@ -40,10 +42,18 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         } else {
             "county"
         };
-        all.push(Division { code: code.to_owned(), name: name.to_owned(), level });
+        all.push(Division {
+            code: code.to_owned(),
+            name: name.to_owned(),
+            level,
+        });
     }
     all.sort_by(|a, b| a.code.cmp(&b.code));
-    let by_code = all.iter().enumerate().map(|(i, d)| (d.code.clone(), i)).collect();
+    let by_code = all
+        .iter()
+        .enumerate()
+        .map(|(i, d)| (d.code.clone(), i))
+        .collect();
     Table { all, by_code }
 });
 
@@ -55,7 +65,10 @@ pub fn get(code: &str) -> Option<&'static Division> {
 /// Names that stand for a grouping rather than a city: municipalities' 市辖区/县
 /// and the provinces' directly administered counties.
 fn is_placeholder(name: &str) -> bool {
-    matches!(name, "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划")
+    matches!(
+        name,
+        "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
+    )
 }
 
 /// The prefecture-level city a division belongs to: for a district its city,
@@ -65,7 +78,8 @@ fn is_placeholder(name: &str) -> bool {
 pub fn city_code(code: &str) -> Option<String> {
     let d = get(code)?;
     if d.level == "province" {
-        return None;
+        // 北京市, 上海市, 天津市, 重庆市 are cities themselves.
+        return d.name.ends_with('市').then(|| code.to_owned());
     }
     let prefecture = format!("{}00000000", &code[..4]);
     let province = format!("{}0000000000", &code[..2]);
@@ -110,11 +124,48 @@ pub fn search(q: &str, limit: usize) -> Vec<&'static Division> {
         "province" => 1,
         _ => 2,
     };
-    let mut hits: Vec<&Division> =
-        TABLE.all.iter().filter(|d| !is_placeholder(&d.name) && (q.is_empty() || d.name.contains(q) || d.code.starts_with(q))).collect();
+    let mut hits: Vec<&Division> = TABLE
+        .all
+        .iter()
+        .filter(|d| {
+            !is_placeholder(&d.name)
+                && (q.is_empty() || d.name.contains(q) || d.code.starts_with(q))
+        })
+        .collect();
     hits.sort_by_key(|d| (rank(d), d.name.chars().count()));
     hits.truncate(limit);
     hits
+}
+
+/// The prefecture-level cities of a province (for a municipality: itself).
+pub fn cities_in_province(code: &str) -> Vec<&'static Division> {
+    let prefix = &code[..2.min(code.len())];
+    let mut out: Vec<&Division> = TABLE
+        .all
+        .iter()
+        .filter(|d| d.code.starts_with(prefix) && d.level == "city" && !is_placeholder(&d.name))
+        .collect();
+    if out.is_empty() {
+        out.extend(get(&format!("{prefix}0000000000")));
+    }
+    out
+}
+
+/// The districts and counties of a city (for a municipality: of the municipality).
+pub fn districts_of(city: &str) -> Vec<&'static Division> {
+    let Some(d) = get(city) else {
+        return Vec::new();
+    };
+    let prefix = if d.level == "province" {
+        &city[..2]
+    } else {
+        &city[..4]
+    };
+    TABLE
+        .all
+        .iter()
+        .filter(|x| x.code.starts_with(prefix) && x.level == "county")
+        .collect()
 }
 
 /// Finds a city by its Chinese name, with or without the 市 suffix (`南京`, `南京市`).
@@ -142,6 +193,7 @@ mod tests {
         assert_eq!(city_code("110108000000").as_deref(), Some("110000000000")); // 海淀区 → 北京市
         assert_eq!(city_code("310109000000").as_deref(), Some("310000000000"));
         assert_eq!(city_code("500233000000").as_deref(), Some("500000000000")); // 忠县 → 重庆市
+        assert_eq!(city_code("110000000000").as_deref(), Some("110000000000"));
     }
 
     #[test]
@@ -157,10 +209,19 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(full_name("320102000000").as_deref(), Some("江苏省 南京市 玄武区"));
+        assert_eq!(
+            full_name("320102000000").as_deref(),
+            Some("江苏省 南京市 玄武区")
+        );
         assert_eq!(full_name("110108000000").as_deref(), Some("北京市 海淀区"));
-        assert_eq!(city_by_name("南京").map(|d| d.code.as_str()), Some("320100000000"));
-        assert_eq!(city_by_name("北京市").map(|d| d.code.as_str()), Some("110000000000"));
+        assert_eq!(
+            city_by_name("南京").map(|d| d.code.as_str()),
+            Some("320100000000")
+        );
+        assert_eq!(
+            city_by_name("北京市").map(|d| d.code.as_str()),
+            Some("110000000000")
+        );
         assert!(search("南京", 5).iter().any(|d| d.code == "320100000000"));
     }
 }

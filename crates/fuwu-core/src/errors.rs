@@ -24,7 +24,11 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError { field: field.into(), code: code.to_owned(), message: message.into() });
+        self.0.push(FieldError {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -52,7 +56,11 @@ impl FieldErrors {
         if value.is_empty() {
             self.add(field, "required", format!("{field} must not be empty"));
         } else if value.chars().count() > max {
-            self.add(field, "too_long", format!("{field} must be at most {max} characters"));
+            self.add(
+                field,
+                "too_long",
+                format!("{field} must be at most {max} characters"),
+            );
         }
     }
 
@@ -63,7 +71,11 @@ impl FieldErrors {
             if t.is_empty() {
                 *value = None;
             } else if t.chars().count() > max {
-                self.add(field, "too_long", format!("{field} must be at most {max} characters"));
+                self.add(
+                    field,
+                    "too_long",
+                    format!("{field} must be at most {max} characters"),
+                );
             } else {
                 *v = t;
             }
@@ -80,7 +92,7 @@ impl FieldErrors {
 
 impl std::fmt::Display for FieldErrors {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+        let parts: Vec<&str> = self.0.iter().map(|e| e.message.as_str()).collect();
         f.write_str(&parts.join("; "))
     }
 }

@@ -18,6 +18,16 @@ macro_rules! typed_id {
 }
 
 typed_id!(
-    BranchId, TeamId, UserId, PartnerId, CustomerId, SiteId, ContactId, ProjectId, AssetId,
-    ServiceLevelId, ContractId, TokenId,
+    BranchId,
+    TeamId,
+    UserId,
+    PartnerId,
+    CustomerId,
+    SiteId,
+    ContactId,
+    ProjectId,
+    AssetId,
+    ServiceLevelId,
+    ContractId,
+    TokenId,
 );

@@ -50,16 +50,29 @@ pub async fn record(
 }
 
 /// Audit rows, newest first, optionally of one entity or record.
-pub async fn list(conn: &mut Conn, entity: Option<&str>, entity_id: Option<i64>, limit: i64, offset: i64) -> Result<Vec<AuditEntry>> {
+pub async fn list(
+    conn: &mut Conn,
+    entity: Option<&str>,
+    entity_id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<AuditEntry>> {
     let mut sql = Sql::default();
     let mut conds = Vec::new();
     if let Some(e) = entity {
-        conds.push(format!("entity = {}", sql.arg(Val::Text(Some(e.to_owned())))));
+        conds.push(format!(
+            "entity = {}",
+            sql.arg(Val::Text(Some(e.to_owned())))
+        ));
     }
     if let Some(i) = entity_id {
         conds.push(format!("entity_id = {}", sql.arg(Val::Int(Some(i)))));
     }
-    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
     let lim = sql.arg(Val::Int(Some(limit)));
     let off = sql.arg(Val::Int(Some(offset)));
     sql.text = format!(

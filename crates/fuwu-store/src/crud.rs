@@ -3,8 +3,8 @@
 //! Records travel as JSON objects; the app turns them into typed records.
 
 use crate::tables::{Kind, TableDef};
-use fuwu_core::access::CustomerScope;
 use crate::{Conn, Result, StoreError, classify, ms_to_rfc3339};
+use fuwu_core::access::CustomerScope;
 use serde_json::{Map, Value};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -25,7 +25,10 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql { text: text.to_owned(), args: Vec::new() }
+        Sql {
+            text: text.to_owned(),
+            args: Vec::new(),
+        }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Sql {
@@ -59,7 +62,12 @@ impl Sql {
     }
 
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64> {
-        Ok(self.query().execute(conn).await.map_err(classify)?.rows_affected())
+        Ok(self
+            .query()
+            .execute(conn)
+            .await
+            .map_err(classify)?
+            .rows_affected())
     }
 }
 
@@ -92,12 +100,20 @@ fn to_val(kind: Kind, v: Option<&Value>) -> Result<Val> {
 /// Reads one stored column back into JSON.
 fn from_row(kind: Kind, row: &AnyRow, name: &str) -> Result<Value> {
     Ok(match kind {
-        Kind::Int => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, Value::from),
-        Kind::Bool => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, |b| Value::Bool(b != 0)),
-        Kind::Text => row.try_get::<Option<String>, _>(name)?.map_or(Value::Null, Value::String),
+        Kind::Int => row
+            .try_get::<Option<i64>, _>(name)?
+            .map_or(Value::Null, Value::from),
+        Kind::Bool => row
+            .try_get::<Option<i64>, _>(name)?
+            .map_or(Value::Null, |b| Value::Bool(b != 0)),
+        Kind::Text => row
+            .try_get::<Option<String>, _>(name)?
+            .map_or(Value::Null, Value::String),
         Kind::Json => match row.try_get::<Option<String>, _>(name)? {
             None => Value::Null,
-            Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Decode(format!("{name}: {e}")))?,
+            Some(s) => {
+                serde_json::from_str(&s).map_err(|e| StoreError::Decode(format!("{name}: {e}")))?
+            }
         },
     })
 }
@@ -119,8 +135,14 @@ pub fn decode(def: &TableDef, row: &AnyRow) -> Result<Map<String, Value>> {
     let mut m = Map::new();
     m.insert("id".into(), row.try_get::<i64, _>("id")?.into());
     m.insert("version".into(), row.try_get::<i64, _>("version")?.into());
-    m.insert("created_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("created_at")?).into());
-    m.insert("updated_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("updated_at")?).into());
+    m.insert(
+        "created_at".into(),
+        ms_to_rfc3339(row.try_get::<i64, _>("created_at")?).into(),
+    );
+    m.insert(
+        "updated_at".into(),
+        ms_to_rfc3339(row.try_get::<i64, _>("updated_at")?).into(),
+    );
     for c in def.cols {
         m.insert(c.name.to_owned(), from_row(c.kind, row, c.name)?);
     }
@@ -128,31 +150,59 @@ pub fn decode(def: &TableDef, row: &AnyRow) -> Result<Map<String, Value>> {
 }
 
 /// Inserts a record; returns its id.
-pub async fn insert(conn: &mut Conn, def: &TableDef, data: &Map<String, Value>, now: i64) -> Result<i64> {
+pub async fn insert(
+    conn: &mut Conn,
+    def: &TableDef,
+    data: &Map<String, Value>,
+    now: i64,
+) -> Result<i64> {
     let mut sql = Sql::default();
     let mut names = vec!["version", "created_at", "updated_at"];
-    let mut marks = vec![sql.arg(Val::Int(Some(1))), sql.arg(Val::Int(Some(now))), sql.arg(Val::Int(Some(now)))];
+    let mut marks = vec![
+        sql.arg(Val::Int(Some(1))),
+        sql.arg(Val::Int(Some(now))),
+        sql.arg(Val::Int(Some(now))),
+    ];
     for c in def.cols {
         names.push(c.name);
         marks.push(sql.arg(to_val(c.kind, data.get(c.name))?));
     }
-    sql.text = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING id", def.table, names.join(", "), marks.join(", "));
+    sql.text = format!(
+        "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+        def.table,
+        names.join(", "),
+        marks.join(", ")
+    );
     let row = sql.query().fetch_one(conn).await.map_err(classify)?;
     Ok(row.try_get::<i64, _>(0)?)
 }
 
 /// Updates a record if it is still at `version`; returns false when it is not
 /// (changed meanwhile, or gone).
-pub async fn update(conn: &mut Conn, def: &TableDef, id: i64, version: i64, data: &Map<String, Value>, now: i64) -> Result<bool> {
+pub async fn update(
+    conn: &mut Conn,
+    def: &TableDef,
+    id: i64,
+    version: i64,
+    data: &Map<String, Value>,
+    now: i64,
+) -> Result<bool> {
     let mut sql = Sql::default();
-    let mut sets = vec![format!("updated_at = {}", sql.arg(Val::Int(Some(now)))), "version = version + 1".to_owned()];
+    let mut sets = vec![
+        format!("updated_at = {}", sql.arg(Val::Int(Some(now)))),
+        "version = version + 1".to_owned(),
+    ];
     for c in def.cols {
         let mark = sql.arg(to_val(c.kind, data.get(c.name))?);
         sets.push(format!("{} = {mark}", c.name));
     }
     let id_mark = sql.arg(Val::Int(Some(id)));
     let v_mark = sql.arg(Val::Int(Some(version)));
-    sql.text = format!("UPDATE {} SET {} WHERE id = {id_mark} AND version = {v_mark}", def.table, sets.join(", "));
+    sql.text = format!(
+        "UPDATE {} SET {} WHERE id = {id_mark} AND version = {v_mark}",
+        def.table,
+        sets.join(", ")
+    );
     Ok(sql.execute(conn).await? == 1)
 }
 
@@ -160,7 +210,11 @@ pub async fn update(conn: &mut Conn, def: &TableDef, id: i64, version: i64, data
 pub async fn get(conn: &mut Conn, def: &TableDef, id: i64) -> Result<Option<Map<String, Value>>> {
     let mut sql = Sql::default();
     let mark = sql.arg(Val::Int(Some(id)));
-    sql.text = format!("SELECT {} FROM {} WHERE id = {mark}", select_list(def), def.table);
+    sql.text = format!(
+        "SELECT {} FROM {} WHERE id = {mark}",
+        select_list(def),
+        def.table
+    );
     match sql.fetch_optional(conn).await? {
         Some(row) => Ok(Some(decode(def, &row)?)),
         None => Ok(None),
@@ -168,14 +222,27 @@ pub async fn get(conn: &mut Conn, def: &TableDef, id: i64) -> Result<Option<Map<
 }
 
 /// Records by ids (order not kept).
-pub async fn get_many(conn: &mut Conn, def: &TableDef, ids: &[i64]) -> Result<Vec<Map<String, Value>>> {
+pub async fn get_many(
+    conn: &mut Conn,
+    def: &TableDef,
+    ids: &[i64],
+) -> Result<Vec<Map<String, Value>>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::default();
     let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
-    sql.text = format!("SELECT {} FROM {} WHERE id IN ({})", select_list(def), def.table, marks.join(", "));
-    sql.fetch_all(conn).await?.iter().map(|r| decode(def, r)).collect()
+    sql.text = format!(
+        "SELECT {} FROM {} WHERE id IN ({})",
+        select_list(def),
+        def.table,
+        marks.join(", ")
+    );
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| decode(def, r))
+        .collect()
 }
 
 /// What a list asks for.
@@ -207,7 +274,11 @@ pub fn like_pattern(needle: &str) -> String {
 }
 
 /// A page of records and the total that match.
-pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(Vec<Map<String, Value>>, i64)> {
+pub async fn list(
+    conn: &mut Conn,
+    def: &TableDef,
+    spec: &ListSpec,
+) -> Result<(Vec<Map<String, Value>>, i64)> {
     let mut sql = Sql::default();
     let mut conds: Vec<String> = Vec::new();
     for (col, v) in &spec.filters {
@@ -218,7 +289,11 @@ pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(V
         && !def.search.is_empty()
     {
         let mark = sql.arg(Val::Text(Some(like_pattern(&q.to_lowercase()))));
-        let ors: Vec<String> = def.search.iter().map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'")).collect();
+        let ors: Vec<String> = def
+            .search
+            .iter()
+            .map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'"))
+            .collect();
         conds.push(format!("({})", ors.join(" OR ")));
     }
     if let Some((scope, col)) = &spec.scope
@@ -226,39 +301,83 @@ pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(V
     {
         conds.push(cond);
     }
-    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-    let count_sql = Sql { text: format!("SELECT COUNT(*) FROM {}{where_}", def.table), args: sql.args.clone() };
-    let total: i64 = count_sql.query().fetch_one(&mut *conn).await.map_err(classify)?.try_get(0)?;
+    let where_ = if conds.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conds.join(" AND "))
+    };
+    let count_sql = Sql {
+        text: format!("SELECT COUNT(*) FROM {}{where_}", def.table),
+        args: sql.args.clone(),
+    };
+    let total: i64 = count_sql
+        .query()
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(classify)?
+        .try_get(0)?;
     let order = match &spec.sort {
-        Some((col, desc)) => format!("{col} {}, id {}", if *desc { "DESC" } else { "ASC" }, if *desc { "DESC" } else { "ASC" }),
+        Some((col, desc)) => format!(
+            "{col} {}, id {}",
+            if *desc { "DESC" } else { "ASC" },
+            if *desc { "DESC" } else { "ASC" }
+        ),
         None => "id ASC".to_owned(),
     };
     let lim = sql.arg(Val::Int(Some(spec.limit)));
     let off = sql.arg(Val::Int(Some(spec.offset)));
-    sql.text = format!("SELECT {} FROM {}{where_} ORDER BY {order} LIMIT {lim} OFFSET {off}", select_list(def), def.table);
+    sql.text = format!(
+        "SELECT {} FROM {}{where_} ORDER BY {order} LIMIT {lim} OFFSET {off}",
+        select_list(def),
+        def.table
+    );
     let rows = sql.fetch_all(conn).await?;
-    let items = rows.iter().map(|r| decode(def, r)).collect::<Result<Vec<_>>>()?;
+    let items = rows
+        .iter()
+        .map(|r| decode(def, r))
+        .collect::<Result<Vec<_>>>()?;
     Ok((items, total))
 }
 
 /// Whether a row exists, and its `customer_id` when the table has one.
-pub async fn owner_of(conn: &mut Conn, table: &str, has_customer: bool, id: i64) -> Result<Option<Option<i64>>> {
-    let col = if has_customer { "customer_id" } else { "NULL AS customer_id" };
+pub async fn owner_of(
+    conn: &mut Conn,
+    table: &str,
+    has_customer: bool,
+    id: i64,
+) -> Result<Option<Option<i64>>> {
+    let col = if has_customer {
+        "customer_id"
+    } else {
+        "NULL AS customer_id"
+    };
     let mut sql = Sql::default();
     let mark = sql.arg(Val::Int(Some(id)));
     sql.text = format!("SELECT {col} FROM {table} WHERE id = {mark}");
     match sql.fetch_optional(conn).await? {
-        Some(row) => Ok(Some(if has_customer { Some(row.try_get::<i64, _>(0)?) } else { None })),
+        Some(row) => Ok(Some(if has_customer {
+            Some(row.try_get::<i64, _>(0)?)
+        } else {
+            None
+        })),
         None => Ok(None),
     }
 }
 
 /// The id of another record holding the same values in `cols`, if any.
-pub async fn find_duplicate(conn: &mut Conn, def: &TableDef, cols: &[&str], data: &Map<String, Value>, exclude: Option<i64>) -> Result<Option<i64>> {
+pub async fn find_duplicate(
+    conn: &mut Conn,
+    def: &TableDef,
+    cols: &[&str],
+    data: &Map<String, Value>,
+    exclude: Option<i64>,
+) -> Result<Option<i64>> {
     let mut sql = Sql::default();
     let mut conds = Vec::new();
     for name in cols {
-        let Some(c) = def.cols.iter().find(|c| c.name == *name) else { continue };
+        let Some(c) = def.cols.iter().find(|c| c.name == *name) else {
+            continue;
+        };
         let v = to_val(c.kind, data.get(*name))?;
         if matches!(v, Val::Int(None) | Val::Text(None)) {
             return Ok(None);
@@ -270,7 +389,11 @@ pub async fn find_duplicate(conn: &mut Conn, def: &TableDef, cols: &[&str], data
         let mark = sql.arg(Val::Int(Some(x)));
         conds.push(format!("id <> {mark}"));
     }
-    sql.text = format!("SELECT id FROM {} WHERE {} LIMIT 1", def.table, conds.join(" AND "));
+    sql.text = format!(
+        "SELECT id FROM {} WHERE {} LIMIT 1",
+        def.table,
+        conds.join(" AND ")
+    );
     match sql.fetch_optional(conn).await? {
         Some(row) => Ok(Some(row.try_get::<i64, _>(0)?)),
         None => Ok(None),
@@ -289,7 +412,9 @@ pub fn scope_condition(sql: &mut Sql, scope: &CustomerScope, col: &str) -> Optio
         }
         CustomerScope::Partner(p) => {
             let m = sql.arg(Val::Int(Some(p.0)));
-            Some(format!("{col} IN (SELECT customer_id FROM projects WHERE partner_id = {m})"))
+            Some(format!(
+                "{col} IN (SELECT customer_id FROM projects WHERE partner_id = {m})"
+            ))
         }
         CustomerScope::Team { team, engineer } => {
             let e = sql.arg(Val::Int(Some(engineer.0)));
@@ -302,7 +427,11 @@ pub fn scope_condition(sql: &mut Sql, scope: &CustomerScope, col: &str) -> Optio
 }
 
 /// Whether a customer lies inside a scope.
-pub async fn customer_in_scope(conn: &mut Conn, scope: &CustomerScope, customer: i64) -> Result<bool> {
+pub async fn customer_in_scope(
+    conn: &mut Conn,
+    scope: &CustomerScope,
+    customer: i64,
+) -> Result<bool> {
     let mut sql = Sql::default();
     let m = sql.arg(Val::Int(Some(customer)));
     let cond = scope_condition(&mut sql, scope, "id");

@@ -39,7 +39,9 @@ impl Dialect {
     /// Serialises concurrent migrators (several servers starting on one database).
     pub async fn lock_for_migration(self, conn: &mut Conn) -> Result<()> {
         if self == Dialect::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7417001)").execute(conn).await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7417001)")
+                .execute(conn)
+                .await?;
         }
         Ok(())
     }
@@ -48,4 +50,18 @@ impl Dialect {
 /// Quotes an identifier (schema names in tests).
 pub fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', ""))
+}
+
+/// A consistent copy of a (possibly running) SQLite database, by `VACUUM INTO`.
+pub async fn sqlite_backup(db: &crate::Db, file: &std::path::Path) -> Result<()> {
+    if db.dialect != Dialect::Sqlite {
+        return Err(crate::StoreError::Decode(
+            "backup by VACUUM INTO is for SQLite; use pg_dump for PostgreSQL".into(),
+        ));
+    }
+    let target = file.to_string_lossy().replace('\'', "''");
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
+        .execute(db.reader())
+        .await?;
+    Ok(())
 }

@@ -34,18 +34,46 @@ pub struct Col {
 }
 
 const fn c(name: &'static str, kind: Kind) -> Col {
-    Col { name, kind, refs: None }
+    Col {
+        name,
+        kind,
+        refs: None,
+    }
 }
 const fn r(name: &'static str, entity: &'static str) -> Col {
-    Col { name, kind: Kind::Int, refs: Some(Ref { entity, same_customer: false, many: false }) }
+    Col {
+        name,
+        kind: Kind::Int,
+        refs: Some(Ref {
+            entity,
+            same_customer: false,
+            many: false,
+        }),
+    }
 }
 /// A reference to a record of the same customer.
 const fn rc(name: &'static str, entity: &'static str) -> Col {
-    Col { name, kind: Kind::Int, refs: Some(Ref { entity, same_customer: true, many: false }) }
+    Col {
+        name,
+        kind: Kind::Int,
+        refs: Some(Ref {
+            entity,
+            same_customer: true,
+            many: false,
+        }),
+    }
 }
 /// A JSON list of references to records of the same customer.
 const fn rl(name: &'static str, entity: &'static str) -> Col {
-    Col { name, kind: Kind::Json, refs: Some(Ref { entity, same_customer: true, many: true }) }
+    Col {
+        name,
+        kind: Kind::Json,
+        refs: Some(Ref {
+            entity,
+            same_customer: true,
+            many: true,
+        }),
+    }
 }
 
 /// How a record relates to a customer.
@@ -106,7 +134,14 @@ use Kind::*;
 pub static BRANCH: TableDef = TableDef {
     entity: "branch",
     table: "branches",
-    cols: &[c("name", Text), c("city_code", Text), c("covered_city_codes", Json), c("address", Text), c("phone", Text), c("active", Bool)],
+    cols: &[
+        c("name", Text),
+        c("city_code", Text),
+        c("covered_city_codes", Json),
+        c("address", Text),
+        c("phone", Text),
+        c("active", Bool),
+    ],
     search: &["name"],
     sortable: &["name", "city_code"],
     filters: &["city_code", "active"],
@@ -118,7 +153,13 @@ pub static BRANCH: TableDef = TableDef {
 pub static TEAM: TableDef = TableDef {
     entity: "team",
     table: "teams",
-    cols: &[c("name", Text), c("kind", Text), r("branch_id", "branch"), r("lead_user_id", "user"), c("active", Bool)],
+    cols: &[
+        c("name", Text),
+        c("kind", Text),
+        r("branch_id", "branch"),
+        r("lead_user_id", "user"),
+        c("active", Bool),
+    ],
     search: &["name"],
     sortable: &["name", "kind"],
     filters: &["kind", "branch_id", "active"],
@@ -130,7 +171,14 @@ pub static TEAM: TableDef = TableDef {
 pub static PARTNER: TableDef = TableDef {
     entity: "partner",
     table: "partners",
-    cols: &[c("name", Text), c("city_codes", Json), c("contact_name", Text), c("phone", Text), c("email", Text), c("active", Bool)],
+    cols: &[
+        c("name", Text),
+        c("city_codes", Json),
+        c("contact_name", Text),
+        c("phone", Text),
+        c("email", Text),
+        c("active", Bool),
+    ],
     search: &["name", "city_codes"],
     sortable: &["name"],
     filters: &["active"],
@@ -160,7 +208,14 @@ pub static USER: TableDef = TableDef {
     ],
     search: &["login", "name", "skills"],
     sortable: &["login", "name", "role"],
-    filters: &["role", "tier", "team_id", "branch_id", "partner_id", "active"],
+    filters: &[
+        "role",
+        "tier",
+        "team_id",
+        "branch_id",
+        "partner_id",
+        "active",
+    ],
     uniques: &[(&["login"], "login")],
     link: Link::None,
     policy: Policy::Users,
@@ -169,7 +224,13 @@ pub static USER: TableDef = TableDef {
 pub static CUSTOMER: TableDef = TableDef {
     entity: "customer",
     table: "customers",
-    cols: &[c("name", Text), c("short_name", Text), c("industry", Text), c("notes", Text), c("active", Bool)],
+    cols: &[
+        c("name", Text),
+        c("short_name", Text),
+        c("industry", Text),
+        c("notes", Text),
+        c("active", Bool),
+    ],
     search: &["name", "short_name"],
     sortable: &["name", "industry"],
     filters: &["industry", "active"],
@@ -181,7 +242,12 @@ pub static CUSTOMER: TableDef = TableDef {
 pub static SITE: TableDef = TableDef {
     entity: "site",
     table: "sites",
-    cols: &[r("customer_id", "customer"), c("name", Text), c("city_code", Text), c("address", Text)],
+    cols: &[
+        r("customer_id", "customer"),
+        c("name", Text),
+        c("city_code", Text),
+        c("address", Text),
+    ],
     search: &["name", "address"],
     sortable: &["name", "city_code"],
     filters: &["customer_id", "city_code"],
@@ -226,7 +292,12 @@ pub static PROJECT: TableDef = TableDef {
     ],
     search: &["name", "code"],
     sortable: &["name", "code", "go_live_date"],
-    filters: &["customer_id", "dedicated_team_id", "implementation_engineer_id", "partner_id"],
+    filters: &[
+        "customer_id",
+        "dedicated_team_id",
+        "implementation_engineer_id",
+        "partner_id",
+    ],
     uniques: &[(&["code"], "code")],
     link: Link::Column,
     policy: Policy::Customer,
@@ -298,8 +369,19 @@ pub static CONTRACT: TableDef = TableDef {
 };
 
 /// Every described record, for lookups by entity name.
-pub static ALL: &[&TableDef] =
-    &[&BRANCH, &TEAM, &PARTNER, &USER, &CUSTOMER, &SITE, &CONTACT, &PROJECT, &ASSET, &SERVICE_LEVEL, &CONTRACT];
+pub static ALL: &[&TableDef] = &[
+    &BRANCH,
+    &TEAM,
+    &PARTNER,
+    &USER,
+    &CUSTOMER,
+    &SITE,
+    &CONTACT,
+    &PROJECT,
+    &ASSET,
+    &SERVICE_LEVEL,
+    &CONTRACT,
+];
 
 /// The description of an entity.
 pub fn by_entity(entity: &str) -> Option<&'static TableDef> {

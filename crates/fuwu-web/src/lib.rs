@@ -25,7 +25,10 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024 }
+        WebConfig {
+            cookie_secure: true,
+            max_body_bytes: 1024 * 1024,
+        }
     }
 }
 
@@ -41,13 +44,21 @@ pub struct AppState {
 /// The production router; tests drive exactly this.
 pub fn router(app: App, config: WebConfig) -> Router {
     let (api_routes, doc) = api::routes();
-    let state = AppState { app, config: config.clone(), metrics: Arc::new(metrics::Metrics::default()), openapi: Arc::new(doc) };
+    let state = AppState {
+        app,
+        config: config.clone(),
+        metrics: Arc::new(metrics::Metrics::default()),
+        openapi: Arc::new(doc),
+    };
     Router::new()
         .merge(api_routes)
         .merge(ops::routes())
         .merge(pages::routes())
         .merge(api::docs_router(&state.openapi))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

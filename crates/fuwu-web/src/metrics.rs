@@ -27,8 +27,12 @@ pub struct Metrics {
 
 impl Metrics {
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let Ok(mut map) = self.series.lock() else { return };
-        let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
+        let Ok(mut map) = self.series.lock() else {
+            return;
+        };
+        let s = map
+            .entry((method.to_owned(), route.to_owned(), status))
+            .or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -43,19 +47,36 @@ impl Metrics {
         let mut out = String::from(
             "# HELP fuwu_http_requests_total HTTP requests answered.\n# TYPE fuwu_http_requests_total counter\n",
         );
-        let Ok(map) = self.series.lock() else { return out };
+        let Ok(map) = self.series.lock() else {
+            return out;
+        };
         for ((m, r, st), s) in map.iter() {
-            out.push_str(&format!("fuwu_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n", s.count));
+            out.push_str(&format!(
+                "fuwu_http_requests_total{{method=\"{m}\",route=\"{r}\",status=\"{st}\"}} {}\n",
+                s.count
+            ));
         }
         out.push_str("# HELP fuwu_http_request_duration_seconds Time to answer.\n# TYPE fuwu_http_request_duration_seconds histogram\n");
         for ((m, r, st), s) in map.iter() {
             let labels = format!("method=\"{m}\",route=\"{r}\",status=\"{st}\"");
             for (i, b) in BUCKETS.iter().enumerate() {
-                out.push_str(&format!("fuwu_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n", s.buckets[i]));
+                out.push_str(&format!(
+                    "fuwu_http_request_duration_seconds_bucket{{{labels},le=\"{b}\"}} {}\n",
+                    s.buckets[i]
+                ));
             }
-            out.push_str(&format!("fuwu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n", s.count));
-            out.push_str(&format!("fuwu_http_request_duration_seconds_sum{{{labels}}} {}\n", s.sum));
-            out.push_str(&format!("fuwu_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
+            out.push_str(&format!(
+                "fuwu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
+                s.count
+            ));
+            out.push_str(&format!(
+                "fuwu_http_request_duration_seconds_sum{{{labels}}} {}\n",
+                s.sum
+            ));
+            out.push_str(&format!(
+                "fuwu_http_request_duration_seconds_count{{{labels}}} {}\n",
+                s.count
+            ));
         }
         out
     }
@@ -65,8 +86,16 @@ impl Metrics {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let resp = next.run(req).await;
-    state.metrics.observe(&method, &route, resp.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.observe(
+        &method,
+        &route,
+        resp.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     resp
 }

@@ -8,13 +8,17 @@ use crate::extract::Auth;
 use axum::extract::{Path, State};
 use axum::routing::get;
 use axum::{Json, Router};
-use fuwu_app::lookup::{LookupQuery, LookupResult, lookup};
 use fuwu_app::AppError;
+use fuwu_app::lookup::{LookupQuery, LookupResult, lookup};
 use fuwu_core::access::Cap;
 use fuwu_core::divisions::{self, Division};
 use serde_json::{Value, json};
 
-async fn lookup_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<LookupResult>> {
+async fn lookup_h(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    q: Pairs,
+) -> ApiResult<Json<LookupResult>> {
     let mut lq = LookupQuery::default();
     for (k, v) in pairs(q)? {
         match k.as_str() {
@@ -24,9 +28,16 @@ async fn lookup_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResu
             "serial" => lq.serial = Some(v),
             "contract" => lq.contract = Some(v),
             "at" => {
-                lq.at = Some(v.parse().map_err(|_| AppError::bad("at must be an RFC 3339 time, e.g. 2026-05-01T10:00:00+08:00", Some("at")))?)
+                lq.at = Some(v.parse().map_err(|_| {
+                    AppError::bad(
+                        "at must be an RFC 3339 time, e.g. 2026-05-01T10:00:00+08:00",
+                        Some("at"),
+                    )
+                })?)
             }
-            other => return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into()),
+            other => {
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+            }
         }
     }
     Ok(Json(lookup(&s.app, &c, &lq).await?))
@@ -38,8 +49,16 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     for (k, v) in pairs(q)? {
         match k.as_str() {
             "q" => text = v,
-            "limit" => limit = v.parse().ok().filter(|l| (1..=200).contains(l)).ok_or_else(|| AppError::bad("limit must be 1–200", Some("limit")))?,
-            other => return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into()),
+            "limit" => {
+                limit = v
+                    .parse()
+                    .ok()
+                    .filter(|l| (1..=200).contains(l))
+                    .ok_or_else(|| AppError::bad("limit must be 1–200", Some("limit")))?
+            }
+            other => {
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+            }
         }
     }
     let items: Vec<Value> = divisions::search(&text, limit)
@@ -51,25 +70,42 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
 
 async fn division_h(Auth(_c): Auth, Path(code): Path<String>) -> ApiResult<Json<Value>> {
     let d = divisions::get(&code).ok_or(AppError::NotFound("division"))?;
-    Ok(Json(json!({"code": d.code, "name": d.name, "level": d.level, "full_name": divisions::full_name(&d.code), "city_code": divisions::city_code(&d.code)})))
+    Ok(Json(
+        json!({"code": d.code, "name": d.name, "level": d.level, "full_name": divisions::full_name(&d.code), "city_code": divisions::city_code(&d.code)}),
+    ))
 }
 
 async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     c.require(Cap::ReadAudit)?;
     let (mut entity, mut entity_id, mut page, mut per_page) = (None, None, 1i64, 50i64);
     for (k, v) in pairs(q)? {
-        let int = |name: &str| v.parse::<i64>().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)));
+        let int = |name: &str| {
+            v.parse::<i64>()
+                .map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)))
+        };
         match k.as_str() {
             "entity" => entity = Some(v.clone()),
             "entity_id" => entity_id = Some(int("entity_id")?),
             "page" => page = int("page")?.max(1),
             "per_page" => per_page = int("per_page")?.clamp(1, 200),
-            other => return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into()),
+            other => {
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+            }
         }
     }
     let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
-    let items = fuwu_store::audit::list(&mut conn, entity.as_deref(), entity_id, per_page, (page - 1) * per_page).await.map_err(AppError::from)?;
-    Ok(Json(json!({"items": items, "page": page, "per_page": per_page})))
+    let items = fuwu_store::audit::list(
+        &mut conn,
+        entity.as_deref(),
+        entity_id,
+        per_page,
+        (page - 1) * per_page,
+    )
+    .await
+    .map_err(AppError::from)?;
+    Ok(Json(
+        json!({"items": items, "page": page, "per_page": per_page}),
+    ))
 }
 
 pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
@@ -94,8 +130,33 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         errors: &[403, 422],
     });
     doc.op(Op { method: "get", path: "/api/v1/divisions", tag: "Reference", summary: "Search China's administrative divisions", params: vec![query_param("q", "string", "part of a name, or a code prefix"), query_param("limit", "integer", "1–200, default 20")], body: None, ok_status: 200, ok: Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": div.clone()}}})), errors: &[] });
-    doc.op(Op { method: "get", path: "/api/v1/divisions/{code}", tag: "Reference", summary: "One administrative division", params: vec![path_param("code", "string")], body: None, ok_status: 200, ok: Some(div), errors: &[404] });
-    doc.op(Op { method: "get", path: "/api/v1/audit", tag: "Audit", summary: "The audit trail, newest first (admins and managers)", params: vec![query_param("entity", "string", "e.g. customer"), query_param("entity_id", "integer", "one record"), query_param("page", "integer", "from 1"), query_param("per_page", "integer", "1–200")], body: None, ok_status: 200, ok: None, errors: &[403] });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/divisions/{code}",
+        tag: "Reference",
+        summary: "One administrative division",
+        params: vec![path_param("code", "string")],
+        body: None,
+        ok_status: 200,
+        ok: Some(div),
+        errors: &[404],
+    });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/audit",
+        tag: "Audit",
+        summary: "The audit trail, newest first (admins and managers)",
+        params: vec![
+            query_param("entity", "string", "e.g. customer"),
+            query_param("entity_id", "integer", "one record"),
+            query_param("page", "integer", "from 1"),
+            query_param("per_page", "integer", "1–200"),
+        ],
+        body: None,
+        ok_status: 200,
+        ok: None,
+        errors: &[403],
+    });
     r.route("/api/v1/lookup", get(lookup_h))
         .route("/api/v1/divisions", get(divisions_h))
         .route("/api/v1/divisions/{code}", get(division_h))

@@ -1,0 +1,323 @@
+//! The commands of the `fuwu` binary.
+
+use crate::config::{Config, Overrides};
+use clap::{Args, Parser, Subcommand};
+use fuwu_app::{App, users};
+use fuwu_core::ids::*;
+use fuwu_core::records::User;
+use fuwu_core::role::{Language, Role, Tier};
+use fuwu_store::{ConnectOptions, Db, migrate};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "fuwu",
+    version,
+    about = "fuwu 服务 — service management for a tiered after-sales support organisation"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The data folder (SQLite database and files).
+    #[arg(long, global = true, env = "FUWU_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A PostgreSQL URL; when set, used instead of SQLite in the data folder.
+    #[arg(
+        long,
+        global = true,
+        env = "FUWU_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub database_url: Option<String>,
+    /// The settings file (default ./fuwu.toml when present).
+    #[arg(long, global = true, env = "FUWU_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FUWU_LISTEN", value_name = "ADDR:PORT")]
+        listen: Option<String>,
+        /// Fill an empty database with the demo organisation first.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Fill an empty data folder with a realistic demo organisation.
+    Demo,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Write a consistent copy of the database to FILE (SQLite), or run pg_dump (PostgreSQL).
+    Backup { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a user; prints a generated password unless one is given.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// admin, manager, specialist, engineer, partner_engineer or customer.
+        #[arg(long)]
+        role: String,
+        /// For engineers: L1, L2 or L3.
+        #[arg(long)]
+        tier: Option<String>,
+        #[arg(long)]
+        team_id: Option<i64>,
+        #[arg(long)]
+        branch_id: Option<i64>,
+        #[arg(long)]
+        partner_id: Option<i64>,
+        #[arg(long)]
+        contact_id: Option<i64>,
+        #[arg(long)]
+        email: Option<String>,
+        /// The password (read from FUWU_PASSWORD if not given; generated if neither).
+        #[arg(long, env = "FUWU_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a user; prints the token alone on the last line.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
+}
+
+/// A command's failure, printed and turned into exit code 1 (2 for usage).
+#[derive(Debug)]
+pub struct CliError(pub String);
+
+impl<E: std::fmt::Display> From<E> for CliError {
+    fn from(e: E) -> Self {
+        CliError(e.to_string())
+    }
+}
+
+/// Opens the configured database and applies migrations.
+pub async fn open(cfg: &Config) -> Result<App, CliError> {
+    let db = match &cfg.database_url {
+        Some(url) => Db::connect(url, ConnectOptions::default()).await?,
+        None => Db::open_dir(&cfg.data_dir).await?,
+    };
+    migrate::run(&db).await?;
+    Ok(App::new(db, cfg.app_config()))
+}
+
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let mut overrides = Overrides {
+        config: cli.global.config.clone(),
+        data_dir: cli.global.data_dir.clone(),
+        database_url: cli.global.database_url.clone(),
+        listen: None,
+    };
+    if let Command::Serve { listen, .. } = &cli.command {
+        overrides.listen = listen.clone();
+    }
+    let cfg = Config::load(&overrides).map_err(CliError)?;
+    match cli.command {
+        Command::Serve { demo, .. } => serve(&cfg, demo).await,
+        Command::Migrate => {
+            let db = match &cfg.database_url {
+                Some(url) => Db::connect(url, ConnectOptions::default()).await?,
+                None => Db::open_dir(&cfg.data_dir).await?,
+            };
+            let n = migrate::run(&db).await?;
+            println!("{n} migration(s) applied to {}", cfg.database_display());
+            Ok(())
+        }
+        Command::Demo => {
+            let app = open(&cfg).await?;
+            let logins = crate::demo::fill(&app).await?;
+            println!("demo organisation written to {}", cfg.database_display());
+            print_logins(&logins);
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    name,
+                    role,
+                    tier,
+                    team_id,
+                    branch_id,
+                    partner_id,
+                    contact_id,
+                    email,
+                    password,
+                },
+        } => {
+            let app = open(&cfg).await?;
+            let role =
+                Role::parse(&role).ok_or_else(|| CliError(format!("unknown role {role}")))?;
+            let tier = match tier.as_deref() {
+                None => None,
+                Some("L1") => Some(Tier::L1),
+                Some("L2") => Some(Tier::L2),
+                Some("L3") => Some(Tier::L3),
+                Some(t) => return Err(CliError(format!("unknown tier {t}; use L1, L2 or L3"))),
+            };
+            let generated = password.is_none();
+            let password =
+                password.unwrap_or_else(|| fuwu_app::auth::new_secret("")[..16].to_owned());
+            let user = User {
+                login,
+                name,
+                role,
+                email,
+                phone: None,
+                language: Language::ZhCn,
+                time_zone: "Asia/Shanghai".into(),
+                tier,
+                team_id: team_id.map(TeamId),
+                branch_id: branch_id.map(BranchId),
+                partner_id: partner_id.map(PartnerId),
+                contact_id: contact_id.map(ContactId),
+                skills: vec![],
+                active: true,
+            };
+            let u = users::create_user(&app, None, user, &password).await?;
+            println!("user {} created with id {}", u.data.login, u.id);
+            if generated {
+                println!("password: {password}");
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { user, name },
+        } => {
+            let app = open(&cfg).await?;
+            let u = fuwu_app::auth::user_by_login(&app, &user)
+                .await?
+                .ok_or_else(|| CliError(format!("no user with login {user}")))?;
+            let t = fuwu_app::auth::create_token(&app, None, u.id, &name).await?;
+            println!(
+                "token {} created for {} (id {}); it is shown once:",
+                t.info.name, user, t.info.id
+            );
+            println!("{}", t.token);
+            Ok(())
+        }
+        Command::Backup { file } => backup(&cfg, &file).await,
+    }
+}
+
+fn print_logins(logins: &[(String, String, String)]) {
+    println!(
+        "\nlogins (password for all: {}):",
+        crate::demo::DEMO_PASSWORD
+    );
+    for (login, role, who) in logins {
+        println!("  {login:<14} {role:<18} {who}");
+    }
+}
+
+async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
+    let app = open(cfg).await?;
+    if demo && !users::any_user(&app).await? {
+        let logins = crate::demo::fill(&app).await?;
+        print_logins(&logins);
+    } else if !users::any_user(&app).await? {
+        let password = fuwu_app::auth::new_secret("")[..16].to_owned();
+        let admin = User {
+            login: "admin".into(),
+            name: "系统管理员".into(),
+            role: Role::Admin,
+            email: None,
+            phone: None,
+            language: Language::ZhCn,
+            time_zone: "Asia/Shanghai".into(),
+            tier: None,
+            team_id: None,
+            branch_id: None,
+            partner_id: None,
+            contact_id: None,
+            skills: vec![],
+            active: true,
+        };
+        users::create_user(&app, None, admin, &password).await?;
+        println!(
+            "first administrator created — login: admin  password: {password}  (shown once; change it after logging in)"
+        );
+    }
+    let listener = tokio::net::TcpListener::bind(&cfg.listen)
+        .await
+        .map_err(|e| CliError(format!("cannot listen on {}: {e}", cfg.listen)))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, database = %cfg.database_display(), "fuwu listening");
+    println!("fuwu is running: open http://{addr}/ (API docs at http://{addr}/api/docs/)");
+    let router = fuwu_web::router(app.clone(), cfg.web_config());
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
+    app.db.close().await;
+    Ok(())
+}
+
+async fn backup(cfg: &Config, file: &std::path::Path) -> Result<(), CliError> {
+    if let Some(url) = &cfg.database_url {
+        // PostgreSQL: pg_dump is the consistent copy (one snapshot).
+        let status = std::process::Command::new("pg_dump")
+            .arg("--format=custom")
+            .arg("--file")
+            .arg(file)
+            .arg(url)
+            .status();
+        return match status {
+            Ok(s) if s.success() => {
+                println!(
+                    "backup written to {} (restore with pg_restore --clean --dbname URL FILE)",
+                    file.display()
+                );
+                Ok(())
+            }
+            _ => Err(CliError(format!(
+                "pg_dump failed or is not installed; run: pg_dump --format=custom --file {} \"$FUWU_DATABASE_URL\"",
+                file.display()
+            ))),
+        };
+    }
+    if file.exists() {
+        return Err(CliError(format!(
+            "{} exists already; choose a new file",
+            file.display()
+        )));
+    }
+    let app = open(cfg).await?;
+    fuwu_store::dialect::sqlite_backup(&app.db, file).await?;
+    println!("backup written to {}", file.display());
+    Ok(())
+}

@@ -1,0 +1,195 @@
+//! Configuration: defaults < `fuwu.toml` < `FUWU_*` environment variables <
+//! command-line flags. Secrets (database passwords) are never printed.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// The settings file's shape; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub cookie_secure: Option<bool>,
+    pub max_body_bytes: Option<usize>,
+    pub session_idle_minutes: Option<i64>,
+    pub login_max_failures: Option<i64>,
+    pub log: Option<String>,
+}
+
+/// Values from flags or environment (clap merges the two; flags win).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub listen: Option<String>,
+}
+
+/// The settings in force.
+#[derive(Clone)]
+pub struct Config {
+    pub listen: String,
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub cookie_secure: bool,
+    pub max_body_bytes: usize,
+    pub session_idle_minutes: i64,
+    pub login_max_failures: i64,
+    pub log: String,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database", &self.database_display())
+            .field("cookie_secure", &self.cookie_secure)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password of a database URL.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
+}
+
+impl Config {
+    /// Reads the file (the named one, else `./fuwu.toml` if present) and applies overrides.
+    pub fn load(o: &Overrides) -> Result<Config, String> {
+        let file = match &o.config {
+            Some(p) => Some(read(p)?),
+            None if Path::new("fuwu.toml").exists() => Some(read(Path::new("fuwu.toml"))?),
+            None => None,
+        }
+        .unwrap_or_default();
+        Ok(Config {
+            listen: o
+                .listen
+                .clone()
+                .or(file.listen)
+                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            data_dir: o
+                .data_dir
+                .clone()
+                .or(file.data_dir)
+                .unwrap_or_else(|| PathBuf::from("fuwu-data")),
+            database_url: o
+                .database_url
+                .clone()
+                .or(file.database_url)
+                .filter(|u| !u.trim().is_empty()),
+            cookie_secure: env_bool("FUWU_COOKIE_SECURE")
+                .or(file.cookie_secure)
+                .unwrap_or(true),
+            max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
+            session_idle_minutes: file.session_idle_minutes.unwrap_or(8 * 60),
+            login_max_failures: file.login_max_failures.unwrap_or(5),
+            log: std::env::var("FUWU_LOG")
+                .ok()
+                .or(file.log)
+                .unwrap_or_else(|| "info".to_owned()),
+        })
+    }
+
+    /// What to show of the database: the folder, or the URL without its password.
+    pub fn database_display(&self) -> String {
+        match &self.database_url {
+            Some(u) => redact_url(u),
+            None => format!("SQLite in {}", self.data_dir.display()),
+        }
+    }
+
+    pub fn app_config(&self) -> fuwu_app::AppConfig {
+        fuwu_app::AppConfig {
+            session_idle_minutes: self.session_idle_minutes,
+            login_max_failures: self.login_max_failures,
+            ..fuwu_app::AppConfig::default()
+        }
+    }
+
+    pub fn web_config(&self) -> fuwu_web::WebConfig {
+        fuwu_web::WebConfig {
+            cookie_secure: self.cookie_secure,
+            max_body_bytes: self.max_body_bytes,
+        }
+    }
+}
+
+fn read(p: &Path) -> Result<FileConfig, String> {
+    let text =
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn env_bool(name: &str) -> Option<bool> {
+    std::env::var(name)
+        .ok()
+        .map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show() {
+        assert_eq!(
+            redact_url("postgres://fuwu:s3cret@db:5432/fuwu"),
+            "postgres://fuwu:***@db:5432/fuwu"
+        );
+        assert_eq!(redact_url("postgres://db/fuwu"), "postgres://db/fuwu");
+        let c = Config {
+            listen: "x".into(),
+            data_dir: "d".into(),
+            database_url: Some("postgres://u:pw@h/db".into()),
+            cookie_secure: true,
+            max_body_bytes: 1,
+            session_idle_minutes: 1,
+            login_max_failures: 1,
+            log: "info".into(),
+        };
+        assert!(!format!("{c:?}").contains("pw"));
+    }
+
+    #[test]
+    fn flags_beat_the_file_which_beats_defaults() {
+        let dir = std::env::temp_dir().join(format!("fuwu-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("fuwu.toml");
+        std::fs::write(
+            &f,
+            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/fuwu\"\n",
+        )
+        .unwrap();
+        let c = Config::load(&Overrides {
+            config: Some(f.clone()),
+            listen: Some("127.0.0.1:9100".into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.listen, "127.0.0.1:9100");
+        assert_eq!(c.data_dir, PathBuf::from("/srv/fuwu"));
+        std::fs::write(&f, "lisen = 1\n").unwrap();
+        assert!(
+            Config::load(&Overrides {
+                config: Some(f),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .contains("lisen")
+        );
+    }
+}
