@@ -123,8 +123,8 @@ pub fn decode<T: DeserializeOwned>(v: Value) -> Result<T, ApiError> {
         });
         let field = match (named, path.as_str()) {
             (Some(f), ".") => f,
-            (Some(f), p) => format!("{p}.{f}"),
-            (None, p) => p.to_owned(),
+            (Some(f), p) if !p.ends_with(&f) => format!("{p}.{f}"),
+            (_, p) => p.to_owned(),
         };
         let code = if msg.starts_with("unknown field") {
             "unknown_field"
@@ -185,5 +185,21 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Versioned<T> {
             version,
             data: decode(v)?,
         })
+    }
+}
+
+/// A numeric record id from the path; anything else is a 400 in the JSON shape.
+pub struct Id(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Id {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(Id(id)),
+            Err(_) => {
+                Err(AppError::bad("the id in the path must be an integer", Some("id")).into())
+            }
+        }
     }
 }

@@ -607,7 +607,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                     })),
                     dedicated_team_id: Some(TeamId(*team)),
                     implementation_engineer_id: Some(UserId(members[pj % members.len()])),
-                    partner_id: with_partner.then(|| PartnerId(partners[i % partners.len()].id)),
+                    partner_id: with_partner
+                        .then(|| PartnerId(partners[(i / 4) % partners.len()].id)),
                     go_live_date: Some(format!(
                         "{}-{:02}-{:02}",
                         2022 + (project_no % 4),

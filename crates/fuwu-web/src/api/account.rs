@@ -3,8 +3,8 @@
 use super::doc::{Doc, Op, path_param};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, JsonBody, SESSION_COOKIE, client_ip, cookie};
-use axum::extract::{Path, Query, State};
+use crate::extract::{Auth, Id, JsonBody, SESSION_COOKIE, client_ip, cookie};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
@@ -170,7 +170,7 @@ async fn create_token(
 async fn revoke_token(
     State(s): State<AppState>,
     Auth(c): Auth,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<fuwu_store::auth::TokenInfo>> {
     Ok(Json(auth::revoke_token(&s.app, &c, id).await?))
 }

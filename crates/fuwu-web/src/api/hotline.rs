@@ -36,7 +36,9 @@ async fn lookup_h(
                 })?)
             }
             other => {
-                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+                return Err(
+                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
+                );
             }
         }
     }
@@ -57,7 +59,9 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
                     .ok_or_else(|| AppError::bad("limit must be 1–200", Some("limit")))?
             }
             other => {
-                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+                return Err(
+                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
+                );
             }
         }
     }
@@ -89,7 +93,9 @@ async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResul
             "page" => page = int("page")?.max(1),
             "per_page" => per_page = int("per_page")?.clamp(1, 200),
             other => {
-                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
+                return Err(
+                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
+                );
             }
         }
     }

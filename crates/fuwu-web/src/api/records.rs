@@ -3,8 +3,8 @@
 use super::doc::{Doc, Op, page_of, path_param, query_param};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Auth, Versioned, decode, json_value};
-use axum::extract::{Path, Query, Request, State};
+use crate::extract::{Auth, Id, Versioned, decode, json_value};
+use axum::extract::{Query, Request, State};
 use axum::http::StatusCode;
 use axum::routing::{get, put};
 use axum::{Json, Router};
@@ -62,7 +62,7 @@ async fn list_h<R: Resource>(
 async fn get_h<R: Resource>(
     State(s): State<AppState>,
     Auth(c): Auth,
-    Path(id): Path<i64>,
+    Id(id): Id,
 ) -> ApiResult<Json<Stored<R>>> {
     Ok(Json(rec::get::<R>(&s.app, &c, id).await?))
 }
@@ -82,7 +82,7 @@ async fn create_h<R: Resource>(
 async fn update_h<R: Resource>(
     State(s): State<AppState>,
     Auth(c): Auth,
-    Path(id): Path<i64>,
+    Id(id): Id,
     body: Versioned<R>,
 ) -> ApiResult<Json<Stored<R>>> {
     Ok(Json(
@@ -240,7 +240,7 @@ async fn create_user(
 async fn set_password(
     State(s): State<AppState>,
     Auth(c): Auth,
-    Path(id): Path<i64>,
+    Id(id): Id,
     req: Request,
 ) -> ApiResult<StatusCode> {
     c.require(fuwu_core::access::Cap::ManageUsers)?;

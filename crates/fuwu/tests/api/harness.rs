@@ -1,0 +1,254 @@
+//! The test harness: a `TestApp` with the production router over a fresh
+//! database filled with the demo organisation, and tokens for every role.
+
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use fuwu_app::App;
+use fuwu_store::{ConnectOptions, Db, migrate};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use std::collections::HashMap;
+use tower::ServiceExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    pub tokens: HashMap<&'static str, String>,
+    dir: Option<std::path::PathBuf>,
+}
+
+/// Runs a test body on SQLite, and on PostgreSQL when it is configured.
+#[macro_export]
+macro_rules! both {
+    ($name:ident, $body:expr) => {
+        mod $name {
+            use super::*;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let t = $crate::harness::TestApp::new($crate::harness::Backend::Sqlite).await;
+                ($body)(t).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let Some(t) =
+                    $crate::harness::TestApp::try_new($crate::harness::Backend::Postgres).await
+                else {
+                    return;
+                };
+                ($body)(t).await;
+            }
+        }
+    };
+}
+
+fn unique() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{}_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst),
+        jiff::Timestamp::now().as_microsecond() % 1_000_000
+    )
+}
+
+/// The demo logins the tests act as.
+pub const ROLES: [&str; 9] = [
+    "admin",
+    "manager",
+    "kefu",
+    "l1.nj1",
+    "l2.1",
+    "l3.1",
+    "partner1",
+    "customer",
+    "customer2",
+];
+
+impl TestApp {
+    pub async fn new(backend: Backend) -> TestApp {
+        match Self::try_new(backend).await {
+            Some(t) => t,
+            None => panic!("backend {backend:?} unavailable"),
+        }
+    }
+
+    /// `None` for PostgreSQL when `FUWU_TEST_DATABASE_URL` is not set.
+    pub async fn try_new(backend: Backend) -> Option<TestApp> {
+        let (db, dir) = match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("fuwu-test-{}", unique()));
+                (Db::open_dir(&dir).await.expect("sqlite"), Some(dir))
+            }
+            Backend::Postgres => {
+                let Ok(url) = std::env::var("FUWU_TEST_DATABASE_URL") else {
+                    eprintln!("FUWU_TEST_DATABASE_URL not set: PostgreSQL variant skipped");
+                    return None;
+                };
+                let opts = ConnectOptions {
+                    schema: Some(format!("t_{}", unique())),
+                    max_connections: Some(4),
+                };
+                (Db::connect(&url, opts).await.expect("postgres"), None)
+            }
+        };
+        migrate::run(&db).await.expect("migrate");
+        let app = App::new(db, fuwu_app::AppConfig::default());
+        fuwu::demo::fill(&app).await.expect("demo");
+        let mut tokens = HashMap::new();
+        for login in ROLES {
+            let u = fuwu_app::auth::user_by_login(&app, login)
+                .await
+                .expect("user")
+                .expect("demo login");
+            let t = fuwu_app::auth::create_token(&app, None, u.id, "test")
+                .await
+                .expect("token");
+            tokens.insert(login, t.token);
+        }
+        let router = fuwu_web::router(
+            app.clone(),
+            fuwu_web::WebConfig {
+                cookie_secure: true,
+                max_body_bytes: 64 * 1024,
+            },
+        );
+        Some(TestApp {
+            app,
+            router,
+            tokens,
+            dir,
+        })
+    }
+
+    pub fn token(&self, login: &str) -> String {
+        self.tokens
+            .get(login)
+            .cloned()
+            .unwrap_or_else(|| panic!("no token for {login}"))
+    }
+
+    /// Sends a request; returns status, headers and JSON body (Null when empty or not JSON).
+    pub async fn send(&self, req: Request<Body>) -> (StatusCode, axum::http::HeaderMap, Value) {
+        let resp = self.router.clone().oneshot(req).await.expect("router");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        let v = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        if status.is_server_error() {
+            panic!("server error {status}: {}", String::from_utf8_lossy(&bytes));
+        }
+        (status, headers, v)
+    }
+
+    /// A request as a demo login with its bearer token.
+    pub async fn call(
+        &self,
+        who: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(who)));
+        let body = match body {
+            Some(v) => {
+                b = b.header(header::CONTENT_TYPE, "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        let (s, _, v) = self.send(b.body(body).expect("request")).await;
+        (s, v)
+    }
+
+    pub async fn get(&self, who: &str, path: &str) -> (StatusCode, Value) {
+        self.call(who, "GET", path, None).await
+    }
+
+    /// Raw body with a content type, for malformed-input tests.
+    pub async fn raw(
+        &self,
+        who: &str,
+        method: &str,
+        path: &str,
+        ct: &str,
+        body: &str,
+    ) -> (StatusCode, Value) {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(who)))
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body.to_owned()))
+            .expect("request");
+        let (s, _, v) = self.send(req).await;
+        (s, v)
+    }
+
+    /// The `total` of a list as the admin sees it.
+    pub async fn count(&self, path: &str) -> i64 {
+        let (s, v) = self.get("admin", path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        v["total"].as_i64().expect("total")
+    }
+
+    /// Rows in the audit trail.
+    pub async fn audit_rows(&self) -> i64 {
+        let mut conn = self.app.db.reader().acquire().await.expect("conn");
+        fuwu_store::audit::list(&mut conn, None, None, 100_000, 0)
+            .await
+            .expect("audit")
+            .len() as i64
+    }
+
+    /// The first item of a list as the admin sees it.
+    pub async fn first(&self, path: &str) -> Value {
+        let (s, v) = self.get("admin", path).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        v["items"][0].clone()
+    }
+
+    /// The id of a demo user.
+    pub async fn user_id(&self, login: &str) -> i64 {
+        fuwu_app::auth::user_by_login(&self.app, login)
+            .await
+            .expect("user")
+            .expect("exists")
+            .id
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(d) = &self.dir {
+            let _ = std::fs::remove_dir_all(d);
+        }
+    }
+}
+
+/// Asserts an error answer's status and the field it names.
+#[track_caller]
+pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, field: Option<&str>) {
+    assert_eq!(got.0, status, "body: {}", got.1);
+    assert_eq!(
+        got.1["error"]["status"].as_u64(),
+        Some(u64::from(status.as_u16())),
+        "body: {}",
+        got.1
+    );
+    if let Some(f) = field {
+        assert_eq!(got.1["error"]["field"].as_str(), Some(f), "body: {}", got.1);
+    }
+}

@@ -1,0 +1,13 @@
+//! HTTP-level tests: the real router, a fresh database per test, on SQLite and
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! (when `FUWU_TEST_DATABASE_URL` names a PostgreSQL server) on PostgreSQL.
+//! One test binary keeps link time low.
+
+mod harness;
+
+mod access;
+mod accounts;
+mod bad_input;
+mod lookup;
+mod records;
+mod service;

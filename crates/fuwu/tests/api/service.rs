@@ -1,0 +1,91 @@
+//! Operations endpoints and the API's published contract.
+
+use crate::both;
+use crate::harness::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+
+async fn text(t: &TestApp, path: &str) -> (StatusCode, String) {
+    let resp = tower::ServiceExt::oneshot(
+        t.router.clone(),
+        Request::get(path).body(Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
+    let s = resp.status();
+    (
+        s,
+        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned(),
+    )
+}
+
+both!(health_readiness_and_metrics, |t: TestApp| async move {
+    assert_eq!(text(&t, "/healthz").await.0, StatusCode::OK);
+    assert_eq!(text(&t, "/readyz").await.0, StatusCode::OK);
+    t.get("kefu", "/api/v1/customers").await;
+    let (s, m) = text(&t, "/metrics").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        m.contains(
+            "fuwu_http_requests_total{method=\"GET\",route=\"/api/v1/customers\",status=\"200\"} 1"
+        ),
+        "{m}"
+    );
+    assert!(m.contains("fuwu_http_request_duration_seconds_bucket"));
+});
+
+both!(openapi_documents_every_route, |t: TestApp| async move {
+    let (s, body) = text(&t, "/api/openapi.json").await;
+    assert_eq!(s, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in [
+        "/api/v1/customers",
+        "/api/v1/customers/{id}",
+        "/api/v1/sites",
+        "/api/v1/contacts",
+        "/api/v1/projects",
+        "/api/v1/assets",
+        "/api/v1/contracts",
+        "/api/v1/service-levels",
+        "/api/v1/branches",
+        "/api/v1/teams",
+        "/api/v1/partners",
+        "/api/v1/users",
+        "/api/v1/users/{id}/password",
+        "/api/v1/lookup",
+        "/api/v1/auth/login",
+        "/api/v1/auth/logout",
+        "/api/v1/me",
+        "/api/v1/me/password",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/divisions",
+        "/api/v1/audit",
+    ] {
+        assert!(paths.contains_key(p), "{p} undocumented");
+    }
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    for s in [
+        "Customer",
+        "Contract",
+        "ServiceLevel",
+        "ErrorBody",
+        "LookupResult",
+        "Entitlement",
+        "Role",
+    ] {
+        assert!(schemas.contains_key(s), "schema {s} missing");
+    }
+    // Every $ref resolves.
+    for r in body.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = r.split('"').next().unwrap();
+        assert!(schemas.contains_key(name), "dangling $ref {name}");
+    }
+    let (s, html) = text(&t, "/api/docs/").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(html.contains("swagger"), "viewer served from the binary");
+    assert!(!html.contains("https://"), "nothing fetched from outside");
+});
