@@ -104,6 +104,9 @@ pub struct LookupResult {
 
 const MAX_CUSTOMERS: usize = 10;
 
+/// What matched within one customer: contacts, assets, projects.
+type Matched = (Vec<i64>, Vec<i64>, Vec<i64>);
+
 /// Runs a lookup.
 pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<LookupResult, AppError> {
     caller.require(Cap::Lookup)?;
@@ -128,7 +131,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
     let mut conn = app.db.reader().acquire().await?;
     let mut normalised_phone = None;
     // customer id → (matched contacts, matched assets, matched projects)
-    let mut found: BTreeMap<i64, (Vec<i64>, Vec<i64>, Vec<i64>)> = BTreeMap::new();
+    let mut found: BTreeMap<i64, Matched> = BTreeMap::new();
     let mut order: Vec<i64> = Vec::new();
     let mut note = |c: i64| {
         if !order.contains(&c) {

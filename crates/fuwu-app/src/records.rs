@@ -135,9 +135,7 @@ async fn visible(
 /// One record, or 404 if it does not exist or the caller may not see it.
 pub async fn get<R: Resource>(app: &App, caller: &Caller, id: i64) -> Result<Stored<R>, AppError> {
     let mut conn = app.db.reader().acquire().await?;
-    Ok(Stored::from_map(
-        get_visible(&mut conn, caller, R::DEF, id).await?,
-    )?)
+    Stored::from_map(get_visible(&mut conn, caller, R::DEF, id).await?)
 }
 
 async fn get_visible(
