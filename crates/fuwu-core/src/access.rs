@@ -194,3 +194,32 @@ mod tests {
         assert_eq!(customer_scope(&orphan), CustomerScope::Nothing);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn any_role() -> impl Strategy<Value = Role> {
+        prop::sample::select(Role::ALL.to_vec())
+    }
+
+    proptest! {
+        /// Whoever can write customer records sees all customers; a restricted scope never comes with write rights.
+        #[test]
+        fn writers_see_everything(role in any_role(), tier in prop::option::of(prop::sample::select(vec![Tier::L1, Tier::L2, Tier::L3])), team in prop::option::of(1i64..5), partner in prop::option::of(1i64..5), customer in prop::option::of(1i64..5)) {
+            let a = Actor { user_id: UserId(1), role, tier, team_id: team.map(TeamId), partner_id: partner.map(PartnerId), customer_id: customer.map(CustomerId) };
+            if has(role, Cap::WriteCustomers) {
+                prop_assert_eq!(customer_scope(&a), CustomerScope::All);
+            }
+            // A customer contact is never scoped wider than its own customer.
+            if role == Role::Customer {
+                prop_assert!(matches!(customer_scope(&a), CustomerScope::Customer(_) | CustomerScope::Nothing));
+            }
+            // Management capabilities belong to the admin alone.
+            if has(role, Cap::ManageUsers) || has(role, Cap::ManageLevels) || has(role, Cap::ManageOrg) {
+                prop_assert_eq!(role, Role::Admin);
+            }
+        }
+    }
+}

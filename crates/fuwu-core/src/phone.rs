@@ -217,3 +217,35 @@ mod tests {
         assert_eq!(normalise_email("a b@c.cn"), None);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// However a mobile number is spaced, dashed or prefixed, it normalises to the same 11 digits.
+        #[test]
+        fn any_spelling_of_a_mobile_finds_the_same_number(
+            second in 3u8..=9,
+            rest in proptest::collection::vec(0u8..=9, 9),
+            seps in proptest::collection::vec(prop_oneof![Just(""), Just(" "), Just("-"), Just(".")], 11),
+            prefix in prop_oneof![Just(""), Just("+86"), Just("+86 "), Just("0086"), Just("86")],
+        ) {
+            let digits: String = std::iter::once(1u8).chain(std::iter::once(second)).chain(rest).map(|d| char::from(b'0' + d)).collect();
+            let mut typed = prefix.to_owned();
+            for (c, sep) in digits.chars().zip(&seps) {
+                typed.push(c);
+                typed.push_str(sep);
+            }
+            let typed = typed.trim_end_matches(['-', '.']).to_owned();
+            prop_assert_eq!(Phone::parse(&typed).map(|p| p.number), Ok(digits));
+        }
+
+        /// Parsing never panics, whatever is typed.
+        #[test]
+        fn parsing_never_panics(s in "\\PC{0,30}") {
+            let _ = Phone::parse(&s);
+        }
+    }
+}
