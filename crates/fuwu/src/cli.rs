@@ -4,8 +4,7 @@ use crate::config::{Config, Overrides};
 use clap::{Args, Parser, Subcommand};
 use fuwu_app::{App, users};
 use fuwu_core::ids::*;
-use fuwu_core::records::User;
-use fuwu_core::role::{Language, Role, Tier};
+use fuwu_core::role::{Role, Tier};
 use fuwu_store::{ConnectOptions, Db, migrate};
 use std::path::PathBuf;
 
@@ -188,22 +187,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let generated = password.is_none();
             let password =
                 password.unwrap_or_else(|| fuwu_app::auth::new_secret("")[..16].to_owned());
-            let user = User {
-                login,
-                name,
-                role,
-                email,
-                phone: None,
-                language: Language::ZhCn,
-                time_zone: "Asia/Shanghai".into(),
-                tier,
-                team_id: team_id.map(TeamId),
-                branch_id: branch_id.map(BranchId),
-                partner_id: partner_id.map(PartnerId),
-                contact_id: contact_id.map(ContactId),
-                skills: vec![],
-                active: true,
-            };
+            let mut user = crate::demo::user(&login, &name, role);
+            user.email = email;
+            user.tier = tier;
+            user.team_id = team_id.map(TeamId);
+            user.branch_id = branch_id.map(BranchId);
+            user.partner_id = partner_id.map(PartnerId);
+            user.contact_id = contact_id.map(ContactId);
             let u = users::create_user(&app, None, user, &password).await?;
             println!("user {} created with id {}", u.data.login, u.id);
             if generated {
@@ -247,22 +237,7 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
         print_logins(&logins);
     } else if !users::any_user(&app).await? {
         let password = fuwu_app::auth::new_secret("")[..16].to_owned();
-        let admin = User {
-            login: "admin".into(),
-            name: "系统管理员".into(),
-            role: Role::Admin,
-            email: None,
-            phone: None,
-            language: Language::ZhCn,
-            time_zone: "Asia/Shanghai".into(),
-            tier: None,
-            team_id: None,
-            branch_id: None,
-            partner_id: None,
-            contact_id: None,
-            skills: vec![],
-            active: true,
-        };
+        let admin = crate::demo::user("admin", "系统管理员", Role::Admin);
         users::create_user(&app, None, admin, &password).await?;
         println!(
             "first administrator created — login: admin  password: {password}  (shown once; change it after logging in)"

@@ -108,12 +108,13 @@ fn mobile(r: &mut Rng) -> String {
     format!("{prefix}{:08}", r.below(100_000_000))
 }
 
-fn user(login: &str, name: &str, role: Role) -> User {
+/// A user record with the defaults every new login gets.
+pub fn user(login: &str, name: &str, role: Role) -> User {
     User {
         login: login.into(),
         name: name.into(),
         role,
-        email: Some(format!("{login}@fuwu.example.cn")),
+        email: None,
         phone: None,
         language: Language::ZhCn,
         time_zone: "Asia/Shanghai".into(),
@@ -335,6 +336,10 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     let _ = &mut add_user;
     // Service centre people.
     let mut mk = Vec::new();
+    let with_mail = |mut u: User| {
+        u.email = Some(format!("{}@fuwu.example.cn", u.login));
+        u
+    };
     mk.push((user("admin", "李明", Role::Admin), "系统管理员"));
     let mut m = user("manager", "张伟", Role::Manager);
     m.team_id = Some(TeamId(center.id));
@@ -344,7 +349,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         s.team_id = Some(TeamId(center.id));
         mk.push((s, "客服专员"));
     }
-    for (u, label) in mk {
+    for (u, label) in mk.into_iter().map(|(u, l)| (with_mail(u), l)) {
         let login = u.login.clone();
         let name = u.name.clone();
         let s = create_in(conn, None, u).await?;

@@ -45,6 +45,11 @@ async fn lookup_h(
     Ok(Json(lookup(&s.app, &c, &lq).await?))
 }
 
+/// A division with its full name and the city it rolls up to.
+fn division_json(d: &Division) -> Value {
+    json!({"code": d.code, "name": d.name, "level": d.level, "full_name": divisions::full_name(&d.code), "city_code": divisions::city_code(&d.code)})
+}
+
 async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     let mut text = String::new();
     let mut limit = 20usize;
@@ -67,7 +72,7 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     }
     let items: Vec<Value> = divisions::search(&text, limit)
         .into_iter()
-        .map(|d| json!({"code": d.code, "name": d.name, "level": d.level, "full_name": divisions::full_name(&d.code), "city_code": divisions::city_code(&d.code)}))
+        .map(division_json)
         .collect();
     Ok(Json(json!({ "items": items })))
 }
