@@ -8,6 +8,7 @@ mod harness;
 mod access;
 mod accounts;
 mod bad_input;
+mod cli;
 mod lookup;
 mod records;
 mod service;

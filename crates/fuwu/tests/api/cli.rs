@@ -1,0 +1,90 @@
+//! The command line as operators and scripts use it.
+
+use std::process::Command;
+
+fn fuwu(dir: &std::path::Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_fuwu"))
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("FUWU_DATABASE_URL")
+        .env_remove("FUWU_DATA_DIR")
+        .output()
+        .expect("run fuwu");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn migrate_demo_user_token_and_backup() {
+    let dir = std::env::temp_dir().join(format!("fuwu-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (ok, out, err) = fuwu(&dir, &["migrate"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("1 migration(s) applied"), "{out}");
+    assert!(
+        fuwu(&dir, &["migrate"]).1.contains("0 migration(s)"),
+        "migrations are applied once"
+    );
+
+    let (ok, out, err) = fuwu(&dir, &["demo"]);
+    assert!(ok, "{err}");
+    for login in [
+        "admin", "manager", "kefu", "l1.nj1", "l2.1", "l3.1", "partner1", "customer",
+    ] {
+        assert!(out.contains(login), "demo prints the {login} login: {out}");
+    }
+    let (ok, _, err) = fuwu(&dir, &["demo"]);
+    assert!(
+        !ok && err.contains("already has users"),
+        "a second demo refuses: {err}"
+    );
+
+    let (ok, out, err) = fuwu(&dir, &["token", "create", "--user", "admin"]);
+    assert!(ok, "{err}");
+    let last = out.lines().last().unwrap();
+    assert!(
+        last.starts_with("fuwu_") && last.len() == 69 && !last.contains(' '),
+        "the token alone on the last line: {out}"
+    );
+    assert!(!fuwu(&dir, &["token", "create", "--user", "nobody"]).0);
+
+    let (ok, out, err) = fuwu(
+        &dir,
+        &[
+            "user", "add", "--login", "sun.li", "--name", "孙丽", "--role", "engineer", "--tier",
+            "L2",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("password: "),
+        "a generated password is printed: {out}"
+    );
+    let (ok, _, err) = fuwu(
+        &dir,
+        &[
+            "user", "add", "--login", "x", "--name", "x", "--role", "engineer",
+        ],
+    );
+    assert!(!ok && err.contains("tier"), "{err}");
+
+    let copy = dir.join("copy.db");
+    let (ok, out, err) = fuwu(&dir, &["backup", copy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("backup written"));
+    assert!(
+        !fuwu(&dir, &["backup", copy.to_str().unwrap()]).0,
+        "an existing file is not overwritten"
+    );
+    // The copy is a working data folder of its own.
+    let restored = dir.join("restored");
+    std::fs::create_dir_all(&restored).unwrap();
+    std::fs::copy(&copy, restored.join("fuwu.db")).unwrap();
+    let (ok, out, _) = fuwu(&restored, &["token", "create", "--user", "sun.li"]);
+    assert!(ok && out.lines().last().unwrap().starts_with("fuwu_"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
