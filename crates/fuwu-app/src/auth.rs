@@ -143,16 +143,16 @@ pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppErro
     let now = now_ms();
     let hash = digest(token);
     let mut conn = app.db.reader().acquire().await?;
-    let (user_id, csrf) = store::session(&mut conn, &hash, now)
+    let (user_id, csrf, last_seen) = store::session(&mut conn, &hash, now)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let caller = users::caller_for(&mut conn, user_id)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     drop(conn);
-    // Touch at most every few minutes so reads do not become writes.
+    // Slide the expiry at most every five minutes, so reads do not become writes.
     let expires = now + app.config.session_idle_minutes * 60_000;
-    if app.config.session_idle_minutes > 10 {
+    if now - last_seen > 5 * 60_000 {
         let mut tx = app.db.begin().await?;
         sqlx_touch(&mut tx, &hash, now, expires).await?;
         tx.commit().await?;

@@ -106,16 +106,24 @@ pub async fn create_session(
 }
 
 /// The user and CSRF token of a live session.
-pub async fn session(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<(i64, String)>> {
+pub async fn session(
+    conn: &mut Conn,
+    token_hash: &str,
+    now: i64,
+) -> Result<Option<(i64, String, i64)>> {
     let row = sqlx::query(
-        "SELECT user_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2",
+        "SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
     )
     .bind(token_hash.to_owned())
     .bind(now)
     .fetch_optional(conn)
     .await?;
     match row {
-        Some(r) => Ok(Some((r.try_get("user_id")?, r.try_get("csrf_token")?))),
+        Some(r) => Ok(Some((
+            r.try_get("user_id")?,
+            r.try_get("csrf_token")?,
+            r.try_get("last_seen_at")?,
+        ))),
         None => Ok(None),
     }
 }
