@@ -7,10 +7,12 @@ pub mod entitlement;
 pub mod errors;
 pub mod flow;
 pub mod ids;
+pub mod journal;
 pub mod phone;
 pub mod priority;
 pub mod records;
 pub mod role;
+pub mod routing;
 pub mod text;
 
 pub use errors::{FieldError, FieldErrors};
