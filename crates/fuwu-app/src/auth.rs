@@ -47,11 +47,7 @@ pub async fn hash_password(password: &str) -> Result<String, AppError> {
 async fn verify_password(password: &str, hash: &str) -> bool {
     let (pw, h) = (password.to_owned(), hash.to_owned());
     tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&h).is_ok_and(|parsed| {
-            Argon2::default()
-                .verify_password(pw.as_bytes(), &parsed)
-                .is_ok()
-        })
+        PasswordHash::new(&h).is_ok_and(|parsed| Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok())
     })
     .await
     .unwrap_or(false)
@@ -67,11 +63,7 @@ pub fn check_password(field: &str, pw: &str) -> Result<(), AppError> {
         ));
     }
     if pw.len() > 1024 {
-        return Err(AppError::invalid(
-            field,
-            "too_long",
-            format!("{field} is too long"),
-        ));
+        return Err(AppError::invalid(field, "too_long", format!("{field} is too long")));
     }
     Ok(())
 }
@@ -87,12 +79,7 @@ pub struct NewSession {
 
 /// Logs in with a password. Refused with 429 after too many failures for the
 /// login or from the address within the window, even with the right password.
-pub async fn login(
-    app: &App,
-    login: &str,
-    password: &str,
-    ip: &str,
-) -> Result<NewSession, AppError> {
+pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
     let now = now_ms();
     let cfg = &app.config;
     let since = now - cfg.login_window_minutes * 60_000;
@@ -124,31 +111,22 @@ pub async fn login(
     let csrf = new_secret("");
     let expires = now + cfg.session_idle_minutes * 60_000;
     store::create_session(&mut tx, &digest(&token), user_id, &csrf, now, expires).await?;
-    let caller = users::caller_for(&mut tx, user_id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
-    Ok(NewSession {
-        token,
-        csrf,
-        caller,
-    })
+    Ok(NewSession { token, csrf, caller })
 }
 
 /// An Argon2id hash of a random password, verified against for unknown logins.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$V4ImKUZ2yq5F5sQQ2v4E9O5lKc7Jm1mFJgqQbSxmkFc";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$V4ImKUZ2yq5F5sQQ2v4E9O5lKc7Jm1mFJgqQbSxmkFc";
 
 /// The caller and CSRF token of a live session; slides its expiry.
 pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppError> {
     let now = now_ms();
     let hash = digest(token);
     let mut conn = app.db.reader().acquire().await?;
-    let (user_id, csrf, last_seen) = store::session(&mut conn, &hash, now)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut conn, user_id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let (user_id, csrf, last_seen) = store::session(&mut conn, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut conn, user_id).await?.ok_or(AppError::Unauthenticated)?;
     drop(conn);
     // Slide the expiry at most every five minutes, so reads do not become writes.
     let expires = now + app.config.session_idle_minutes * 60_000;
@@ -160,12 +138,7 @@ pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppErro
     Ok((caller, csrf))
 }
 
-async fn sqlx_touch(
-    conn: &mut fuwu_store::Conn,
-    hash: &str,
-    now: i64,
-    expires: i64,
-) -> Result<(), AppError> {
+async fn sqlx_touch(conn: &mut fuwu_store::Conn, hash: &str, now: i64, expires: i64) -> Result<(), AppError> {
     store::touch_session(conn, hash, now, expires).await?;
     Ok(())
 }
@@ -182,12 +155,8 @@ pub async fn logout(app: &App, token: &str) -> Result<(), AppError> {
 pub async fn bearer(app: &App, token: &str) -> Result<Caller, AppError> {
     let hash = digest(token);
     let mut tx = app.db.begin().await?;
-    let user_id = store::token_user(&mut tx, &hash, now_ms())
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut tx, user_id)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
+    let user_id = store::token_user(&mut tx, &hash, now_ms()).await?.ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
     tx.commit().await?;
     Ok(caller)
 }
@@ -202,12 +171,7 @@ pub struct NewToken {
 }
 
 /// Creates an API token for the caller, or (admins) for another user.
-pub async fn create_token(
-    app: &App,
-    caller: Option<&Caller>,
-    user_id: i64,
-    name: &str,
-) -> Result<NewToken, AppError> {
+pub async fn create_token(app: &App, caller: Option<&Caller>, user_id: i64, name: &str) -> Result<NewToken, AppError> {
     if let Some(c) = caller
         && c.id().0 != user_id
     {
@@ -215,22 +179,12 @@ pub async fn create_token(
     }
     let name = name.trim();
     if name.is_empty() || name.chars().count() > 100 {
-        return Err(AppError::invalid(
-            "name",
-            "required",
-            "name must be 1–100 characters",
-        ));
+        return Err(AppError::invalid("name", "required", "name must be 1–100 characters"));
     }
     let mut tx = app.db.begin().await?;
     let user = load_raw(&mut tx, &tables::USER, user_id)
         .await
-        .map_err(|_| {
-            AppError::invalid(
-                "user_id",
-                "unknown_id",
-                format!("there is no user with id {user_id}"),
-            )
-        })?;
+        .map_err(|_| AppError::invalid("user_id", "unknown_id", format!("there is no user with id {user_id}")))?;
     let _ = user;
     let token = new_secret("fuwu_");
     let now = now_ms();
@@ -251,11 +205,7 @@ pub async fn create_token(
 }
 
 /// Tokens of the caller (admins: of everyone, or of one user).
-pub async fn list_tokens(
-    app: &App,
-    caller: &Caller,
-    user_id: Option<i64>,
-) -> Result<Vec<TokenInfo>, AppError> {
+pub async fn list_tokens(app: &App, caller: &Caller, user_id: Option<i64>) -> Result<Vec<TokenInfo>, AppError> {
     let who = match user_id {
         Some(u) if u != caller.id().0 => {
             caller.require(Cap::ManageUsers)?;
@@ -271,49 +221,26 @@ pub async fn list_tokens(
 /// Revokes a token of the caller's own (admins: anyone's).
 pub async fn revoke_token(app: &App, caller: &Caller, id: i64) -> Result<TokenInfo, AppError> {
     let mut tx = app.db.begin().await?;
-    let t = store::get_token(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound("api_token"))?;
+    let t = store::get_token(&mut tx, id).await?.ok_or(AppError::NotFound("api_token"))?;
     if t.user_id != caller.id().0 && !caller.can(Cap::ManageUsers) {
         return Err(AppError::NotFound("api_token"));
     }
     let now = now_ms();
     store::revoke_token(&mut tx, id, now).await?;
-    fuwu_store::audit::record(
-        &mut tx,
-        now,
-        Some(caller.id().0),
-        "api_token",
-        id,
-        "revoke",
-        None,
-        None,
-    )
-    .await?;
-    let t = store::get_token(&mut tx, id)
-        .await?
-        .ok_or(AppError::NotFound("api_token"))?;
+    fuwu_store::audit::record(&mut tx, now, Some(caller.id().0), "api_token", id, "revoke", None, None).await?;
+    let t = store::get_token(&mut tx, id).await?.ok_or(AppError::NotFound("api_token"))?;
     tx.commit().await?;
     Ok(t)
 }
 
 /// Changes the caller's own password; ends its other sessions.
-pub async fn change_password(
-    app: &App,
-    caller: &Caller,
-    current: &str,
-    new: &str,
-) -> Result<(), AppError> {
+pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> Result<(), AppError> {
     check_password("new_password", new)?;
     let mut conn = app.db.reader().acquire().await?;
     let hash = store::password_hash(&mut conn, caller.id().0).await?;
     drop(conn);
     if !matches!(&hash, Some(h) if verify_password(current, h).await) {
-        return Err(AppError::invalid(
-            "current_password",
-            "wrong_password",
-            "the current password is not right",
-        ));
+        return Err(AppError::invalid("current_password", "wrong_password", "the current password is not right"));
     }
     let new_hash = hash_password(new).await?;
     let mut tx = app.db.begin().await?;
@@ -335,15 +262,10 @@ pub async fn change_password(
 }
 
 /// Reads a user as a `Stored<User>` (for the CLI).
-pub async fn user_by_login(
-    app: &App,
-    login: &str,
-) -> Result<Option<Stored<fuwu_core::records::User>>, AppError> {
+pub async fn user_by_login(app: &App, login: &str) -> Result<Option<Stored<fuwu_core::records::User>>, AppError> {
     let mut conn = app.db.reader().acquire().await?;
     let Some((id, _, _)) = store::credentials(&mut conn, login).await? else {
         return Ok(None);
     };
-    Ok(Some(Stored::from_map(
-        load_raw(&mut conn, &tables::USER, id).await?,
-    )?))
+    Ok(Some(Stored::from_map(load_raw(&mut conn, &tables::USER, id).await?)?))
 }

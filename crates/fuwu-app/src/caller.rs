@@ -32,10 +32,7 @@ impl Caller {
         if self.can(cap) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!(
-                "the role {} may not do this",
-                self.actor.role.as_str()
-            )))
+            Err(AppError::Forbidden(format!("the role {} may not do this", self.actor.role.as_str())))
         }
     }
 

@@ -9,10 +9,7 @@ use serde_json::Value;
 pub enum AppError {
     /// 400: the request itself is malformed (bad query parameter, bad JSON).
     #[error("{message}")]
-    BadRequest {
-        message: String,
-        field: Option<String>,
-    },
+    BadRequest { message: String, field: Option<String> },
     /// 401: no valid session or token.
     #[error("authentication required")]
     Unauthenticated,
@@ -24,11 +21,7 @@ pub enum AppError {
     NotFound(&'static str),
     /// 409: the record changed meanwhile, or a unique value is taken.
     #[error("{message}")]
-    Conflict {
-        message: String,
-        field: Option<String>,
-        current: Option<Value>,
-    },
+    Conflict { message: String, field: Option<String>, current: Option<Value> },
     /// 422: the input is well-formed but invalid; names each field.
     #[error("invalid input: {0}")]
     Invalid(FieldErrors),
@@ -48,10 +41,7 @@ pub enum AppError {
 
 impl AppError {
     pub fn bad(message: impl Into<String>, field: Option<&str>) -> AppError {
-        AppError::BadRequest {
-            message: message.into(),
-            field: field.map(str::to_owned),
-        }
+        AppError::BadRequest { message: message.into(), field: field.map(str::to_owned) }
     }
 
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
@@ -68,9 +58,7 @@ impl From<StoreError> for AppError {
                 current: None,
             },
             StoreError::ForeignKey(m) => AppError::Conflict {
-                message: format!(
-                    "the record is referenced elsewhere or refers to a missing record: {m}"
-                ),
+                message: format!("the record is referenced elsewhere or refers to a missing record: {m}"),
                 field: None,
                 current: None,
             },

@@ -122,10 +122,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
     .map(|(k, _)| *k)
     .collect();
     if given.len() != 1 {
-        return Err(AppError::bad(
-            "give exactly one of phone, customer, project, serial, contract",
-            Some("q"),
-        ));
+        return Err(AppError::bad("give exactly one of phone, customer, project, serial, contract", Some("q")));
     }
     let at = q.at.unwrap_or_else(jiff::Timestamp::now);
     let mut conn = app.db.reader().acquire().await?;
@@ -142,8 +139,8 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
     match kind {
         "phone" => {
             let raw = q.phone.as_deref().unwrap_or_default();
-            let p = Phone::parse(raw)
-                .map_err(|e| AppError::invalid("phone", "invalid_phone", format!("phone: {e}")))?;
+            let p =
+                Phone::parse(raw).map_err(|e| AppError::invalid("phone", "invalid_phone", format!("phone: {e}")))?;
             for contact in lookup::contacts_by_phone(&mut conn, &p.number).await? {
                 if let Some(m) = crud::get(&mut conn, &tables::CONTACT, contact).await?
                     && let Some(c) = m.get("customer_id").and_then(serde_json::Value::as_i64)
@@ -155,38 +152,26 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
             normalised_phone = Some(p.number);
         }
         "customer" => {
-            for c in lookup::customers_by_name(
-                &mut conn,
-                q.customer.as_deref().unwrap_or_default().trim(),
-                50,
-            )
-            .await?
-            {
+            for c in lookup::customers_by_name(&mut conn, q.customer.as_deref().unwrap_or_default().trim(), 50).await? {
                 found.entry(c).or_default();
                 note(c);
             }
         }
         "project" => {
-            for (c, p) in
-                lookup::projects_by_text(&mut conn, q.project.as_deref().unwrap_or_default(), 50)
-                    .await?
-            {
+            for (c, p) in lookup::projects_by_text(&mut conn, q.project.as_deref().unwrap_or_default(), 50).await? {
                 found.entry(c).or_default().2.push(p);
                 note(c);
             }
         }
         "serial" => {
-            for (c, a) in
-                lookup::assets_by_serial(&mut conn, q.serial.as_deref().unwrap_or_default()).await?
-            {
+            for (c, a) in lookup::assets_by_serial(&mut conn, q.serial.as_deref().unwrap_or_default()).await? {
                 found.entry(c).or_default().1.push(a);
                 note(c);
             }
         }
         _ => {
             if let Some((c, _)) =
-                lookup::contract_by_number(&mut conn, q.contract.as_deref().unwrap_or_default())
-                    .await?
+                lookup::contract_by_number(&mut conn, q.contract.as_deref().unwrap_or_default()).await?
             {
                 found.entry(c).or_default();
                 note(c);
@@ -207,11 +192,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
             customers.push(card);
         }
     }
-    Ok(LookupResult {
-        at: at.to_string(),
-        normalised_phone,
-        customers,
-    })
+    Ok(LookupResult { at: at.to_string(), normalised_phone, customers })
 }
 
 async fn children<T: serde::de::DeserializeOwned>(
@@ -219,28 +200,19 @@ async fn children<T: serde::de::DeserializeOwned>(
     def: &'static TableDef,
     customer: i64,
 ) -> Result<Vec<Stored<T>>, AppError> {
-    let spec = ListSpec {
-        filters: vec![("customer_id".into(), Val::Int(Some(customer)))],
-        limit: 1000,
-        ..Default::default()
-    };
+    let spec =
+        ListSpec { filters: vec![("customer_id".into(), Val::Int(Some(customer)))], limit: 1000, ..Default::default() };
     let (rows, _) = crud::list(conn, def, &spec).await?;
     rows.into_iter().map(Stored::from_map).collect()
 }
 
 async fn person(conn: &mut Conn, id: Option<i64>) -> Result<Option<PersonRef>, AppError> {
     let Some(id) = id else { return Ok(None) };
-    Ok(crud::get(conn, &tables::USER, id)
-        .await?
-        .map(|m| PersonRef {
-            id,
-            name: m
-                .get("name")
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-            phone: m.get("phone").and_then(|v| v.as_str()).map(str::to_owned),
-        }))
+    Ok(crud::get(conn, &tables::USER, id).await?.map(|m| PersonRef {
+        id,
+        name: m.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+        phone: m.get("phone").and_then(|v| v.as_str()).map(str::to_owned),
+    }))
 }
 
 async fn card(
@@ -262,10 +234,7 @@ async fn card(
     let assets: Vec<Stored<Asset>> = children(conn, &tables::ASSET, customer_id).await?;
     let contracts: Vec<Stored<Contract>> = children(conn, &tables::CONTRACT, customer_id).await?;
 
-    let level_ids: BTreeSet<i64> = contracts
-        .iter()
-        .map(|c| c.data.service_level_id.0)
-        .collect();
+    let level_ids: BTreeSet<i64> = contracts.iter().map(|c| c.data.service_level_id.0).collect();
     let level_ids: Vec<i64> = level_ids.into_iter().collect();
     let mut levels: BTreeMap<i64, ServiceLevel> = BTreeMap::new();
     for m in crud::get_many(conn, &tables::SERVICE_LEVEL, &level_ids).await? {
@@ -276,9 +245,7 @@ async fn card(
     let mut ents: Vec<Entitlement> = contracts
         .iter()
         .filter_map(|c| {
-            levels
-                .get(&c.data.service_level_id.0)
-                .map(|l| entitlement::evaluate(ContractId(c.id), &c.data, l, day))
+            levels.get(&c.data.service_level_id.0).map(|l| entitlement::evaluate(ContractId(c.id), &c.data, l, day))
         })
         .collect();
     ents.sort_by(|a, b| (b.in_period, &b.end_date).cmp(&(a.in_period, &a.end_date)));
@@ -289,38 +256,23 @@ async fn card(
             Some(t) => match crud::get(conn, &tables::TEAM, t.0).await? {
                 Some(tm) => Some(TeamRef {
                     id: t.0,
-                    name: tm
-                        .get("name")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    lead: person(
-                        conn,
-                        tm.get("lead_user_id").and_then(serde_json::Value::as_i64),
-                    )
-                    .await?,
+                    name: tm.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                    lead: person(conn, tm.get("lead_user_id").and_then(serde_json::Value::as_i64)).await?,
                 }),
                 None => None,
             },
             None => None,
         };
         let partner = match p.data.partner_id {
-            Some(pid) => crud::get(conn, &tables::PARTNER, pid.0)
-                .await?
-                .map(|m| PersonRef {
-                    id: pid.0,
-                    name: m
-                        .get("name")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    phone: m.get("phone").and_then(|v| v.as_str()).map(str::to_owned),
-                }),
+            Some(pid) => crud::get(conn, &tables::PARTNER, pid.0).await?.map(|m| PersonRef {
+                id: pid.0,
+                name: m.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_owned(),
+                phone: m.get("phone").and_then(|v| v.as_str()).map(str::to_owned),
+            }),
             None => None,
         };
         let engineer = person(conn, p.data.implementation_engineer_id.map(|u| u.0)).await?;
-        let covering_contract_id =
-            entitlement::covering(&ents, None, Some(ProjectId(p.id))).map(|e| e.contract_id);
+        let covering_contract_id = entitlement::covering(&ents, None, Some(ProjectId(p.id))).map(|e| e.contract_id);
         project_views.push(ProjectView {
             project: p,
             dedicated_team: team,

@@ -34,30 +34,16 @@ impl<T: DeserializeOwned> Stored<T> {
         let meta = |m: &mut Map<String, Value>, k: &str| m.remove(k).unwrap_or(Value::Null);
         let id = meta(&mut m, "id").as_i64().unwrap_or_default();
         let version = meta(&mut m, "version").as_i64().unwrap_or_default();
-        let created_at = meta(&mut m, "created_at")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let updated_at = meta(&mut m, "updated_at")
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let created_at = meta(&mut m, "created_at").as_str().unwrap_or_default().to_owned();
+        let updated_at = meta(&mut m, "updated_at").as_str().unwrap_or_default().to_owned();
         let data = serde_json::from_value(Value::Object(m))
             .map_err(|e| AppError::Internal(format!("stored record unreadable: {e}")))?;
-        Ok(Stored {
-            id,
-            version,
-            created_at,
-            updated_at,
-            data,
-        })
+        Ok(Stored { id, version, created_at, updated_at, data })
     }
 }
 
 /// A kind of record the service handles: its validation and its storage description.
-pub trait Resource:
-    Validate + Serialize + DeserializeOwned + Clone + Send + Sync + 'static
-{
+pub trait Resource: Validate + Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const DEF: &'static TableDef;
 }
 
@@ -94,6 +80,7 @@ fn read_cap(def: &TableDef) -> Cap {
         Policy::Customer => Cap::ReadCustomers,
         Policy::Levels => Cap::ReadLevels,
         Policy::Users => Cap::ReadUsers,
+        Policy::Events => Cap::ReadEvents,
     }
 }
 
@@ -103,6 +90,8 @@ fn write_cap(def: &TableDef) -> Cap {
         Policy::Customer => Cap::WriteCustomers,
         Policy::Levels => Cap::ManageLevels,
         Policy::Users => Cap::ManageUsers,
+        // Event records change only through the flow, never through the record service.
+        Policy::Events => Cap::ManageSettings,
     }
 }
 
@@ -116,12 +105,7 @@ fn customer_of(def: &TableDef, m: &Map<String, Value>) -> Option<i64> {
 }
 
 /// Whether the caller may see this stored record.
-async fn visible(
-    conn: &mut Conn,
-    caller: &Caller,
-    def: &TableDef,
-    m: &Map<String, Value>,
-) -> Result<bool, AppError> {
+async fn visible(conn: &mut Conn, caller: &Caller, def: &TableDef, m: &Map<String, Value>) -> Result<bool, AppError> {
     let scope = caller.scope();
     if scope == CustomerScope::All {
         return Ok(true);
@@ -158,40 +142,21 @@ async fn get_visible(
 }
 
 /// A page of records the caller may see.
-pub async fn list<R: Resource>(
-    app: &App,
-    caller: &Caller,
-    params: &ListParams,
-) -> Result<Page<Stored<R>>, AppError> {
+pub async fn list<R: Resource>(app: &App, caller: &Caller, params: &ListParams) -> Result<Page<Stored<R>>, AppError> {
     let def = R::DEF;
     caller.require(read_cap(def))?;
     let spec = list_spec(caller, def, params)?;
     let mut conn = app.db.reader().acquire().await?;
     let (rows, total) = crud::list(&mut conn, def, &spec).await?;
-    let items = rows
-        .into_iter()
-        .map(Stored::from_map)
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(Page {
-        items,
-        page: spec.offset / spec.limit + 1,
-        per_page: spec.limit,
-        total,
-    })
+    let items = rows.into_iter().map(Stored::from_map).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, page: spec.offset / spec.limit + 1, per_page: spec.limit, total })
 }
 
 /// Turns client list parameters into a checked list specification.
-fn list_spec(
-    caller: &Caller,
-    def: &'static TableDef,
-    p: &ListParams,
-) -> Result<ListSpec, AppError> {
+fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<ListSpec, AppError> {
     let per_page = p.per_page.unwrap_or(50);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(AppError::bad(
-            format!("per_page must be between 1 and {MAX_PER_PAGE}"),
-            Some("per_page"),
-        ));
+        return Err(AppError::bad(format!("per_page must be between 1 and {MAX_PER_PAGE}"), Some("per_page")));
     }
     let page = p.page.unwrap_or(1);
     if page < 1 {
@@ -199,31 +164,21 @@ fn list_spec(
     }
     let mut filters = Vec::new();
     for (name, value) in &p.filters {
-        let col = def
-            .col(name)
-            .filter(|_| def.filters.contains(&name.as_str()))
-            .ok_or_else(|| {
-                AppError::bad(
-                    format!(
-                        "unknown parameter {name}; {} lists filter on: {}",
-                        def.table,
-                        def.filters.join(", ")
-                    ),
-                    Some(name),
-                )
-            })?;
+        let col = def.col(name).filter(|_| def.filters.contains(&name.as_str())).ok_or_else(|| {
+            AppError::bad(
+                format!("unknown parameter {name}; {} lists filter on: {}", def.table, def.filters.join(", ")),
+                Some(name),
+            )
+        })?;
         let v = match col.kind {
-            Kind::Int => Val::Int(Some(value.parse().map_err(|_| {
-                AppError::bad(format!("{name} must be an integer"), Some(name))
-            })?)),
+            Kind::Int => Val::Int(Some(
+                value.parse().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)))?,
+            )),
             Kind::Bool => Val::Int(Some(match value.as_str() {
                 "true" | "1" => 1,
                 "false" | "0" => 0,
                 _ => {
-                    return Err(AppError::bad(
-                        format!("{name} must be true or false"),
-                        Some(name),
-                    ));
+                    return Err(AppError::bad(format!("{name} must be true or false"), Some(name)));
                 }
             })),
             Kind::Text | Kind::Json => Val::Text(Some(value.clone())),
@@ -237,8 +192,7 @@ fn list_spec(
                 Some(c) => (c, true),
                 None => (s, false),
             };
-            let allowed =
-                ["id", "created_at", "updated_at"].contains(&col) || def.sortable.contains(&col);
+            let allowed = ["id", "created_at", "updated_at"].contains(&col) || def.sortable.contains(&col);
             if !allowed {
                 return Err(AppError::bad(
                     format!(
@@ -258,6 +212,7 @@ fn list_spec(
         Link::None => None,
     };
     Ok(ListSpec {
+        conds: Vec::new(),
         filters,
         q: p.q.as_deref().and_then(fuwu_core::text::needle),
         scope,
@@ -282,10 +237,7 @@ async fn check_against_db(
             continue;
         };
         let ids: Vec<(String, i64)> = match data.get(col.name) {
-            Some(Value::Number(n)) => n
-                .as_i64()
-                .map(|i| vec![(col.name.to_owned(), i)])
-                .unwrap_or_default(),
+            Some(Value::Number(n)) => n.as_i64().map(|i| vec![(col.name.to_owned(), i)]).unwrap_or_default(),
             Some(Value::Array(a)) if r.many => a
                 .iter()
                 .enumerate()
@@ -295,17 +247,12 @@ async fn check_against_db(
         };
         for (field, id) in ids {
             match crud::owner_of(conn, target.table, target.has_customer(), id).await? {
-                None => errs.add(
+                None => errs.add(&field, "unknown_id", format!("{field}: there is no {} with id {id}", r.entity)),
+                Some(owner) if r.same_customer && owner.is_some() && owner != own_customer => errs.add(
                     &field,
-                    "unknown_id",
-                    format!("{field}: there is no {} with id {id}", r.entity),
+                    "other_customer",
+                    format!("{field}: {} {id} belongs to another customer", r.entity),
                 ),
-                Some(owner) if r.same_customer && owner.is_some() && owner != own_customer => errs
-                    .add(
-                        &field,
-                        "other_customer",
-                        format!("{field}: {} {id} belongs to another customer", r.entity),
-                    ),
                 Some(_) => {}
             }
         }
@@ -326,28 +273,17 @@ async fn check_against_db(
 fn to_map<R: Serialize>(r: &R) -> Result<Map<String, Value>, AppError> {
     match serde_json::to_value(r) {
         Ok(Value::Object(m)) => Ok(m),
-        _ => Err(AppError::Internal(
-            "record did not serialise to an object".into(),
-        )),
+        _ => Err(AppError::Internal("record did not serialise to an object".into())),
     }
 }
 
 /// Writes that belong with a record: the phone index of a contact.
-async fn side_tables(
-    conn: &mut Conn,
-    def: &TableDef,
-    id: i64,
-    data: &Map<String, Value>,
-) -> Result<(), AppError> {
+async fn side_tables(conn: &mut Conn, def: &TableDef, id: i64, data: &Map<String, Value>) -> Result<(), AppError> {
     if def.entity == "contact" {
         let phones: Vec<String> = data
             .get("phones")
             .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|v| v.as_str().map(str::to_owned))
-                    .collect()
-            })
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default();
         lookup::set_contact_phones(conn, id, &phones).await?;
     }
@@ -367,9 +303,7 @@ pub async fn create_in<R: Resource>(
     let now = now_ms();
     let id = crud::insert(conn, def, &data, now).await?;
     side_tables(conn, def, id, &data).await?;
-    let stored = crud::get(conn, def, id)
-        .await?
-        .ok_or(AppError::NotFound(def.entity))?;
+    let stored = crud::get(conn, def, id).await?.ok_or(AppError::NotFound(def.entity))?;
     fuwu_store::audit::record(
         conn,
         now,
@@ -385,11 +319,7 @@ pub async fn create_in<R: Resource>(
 }
 
 /// Creates a record.
-pub async fn create<R: Resource>(
-    app: &App,
-    caller: &Caller,
-    input: R,
-) -> Result<Stored<R>, AppError> {
+pub async fn create<R: Resource>(app: &App, caller: &Caller, input: R) -> Result<Stored<R>, AppError> {
     caller.require(write_cap(R::DEF))?;
     let mut tx = app.db.begin().await?;
     let stored = create_in(&mut tx, Some(caller), input).await?;
@@ -425,10 +355,7 @@ pub async fn update_in<R: Resource>(
     mut input: R,
 ) -> Result<Stored<R>, AppError> {
     let def = R::DEF;
-    let current_version = before
-        .get("version")
-        .and_then(Value::as_i64)
-        .unwrap_or_default();
+    let current_version = before.get("version").and_then(Value::as_i64).unwrap_or_default();
     if current_version != version {
         return Err(AppError::Conflict {
             message: format!(
@@ -442,11 +369,7 @@ pub async fn update_in<R: Resource>(
     input.check()?;
     let data = to_map(&input)?;
     if def.has_customer() && data.get("customer_id") != before.get("customer_id") {
-        return Err(AppError::invalid(
-            "customer_id",
-            "immutable",
-            "a record cannot be moved to another customer",
-        ));
+        return Err(AppError::invalid("customer_id", "immutable", "a record cannot be moved to another customer"));
     }
     check_against_db(conn, def, &data, Some(id)).await?;
     let now = now_ms();
@@ -459,9 +382,7 @@ pub async fn update_in<R: Resource>(
         });
     }
     side_tables(conn, def, id, &data).await?;
-    let after = crud::get(conn, def, id)
-        .await?
-        .ok_or(AppError::NotFound(def.entity))?;
+    let after = crud::get(conn, def, id).await?.ok_or(AppError::NotFound(def.entity))?;
     fuwu_store::audit::record(
         conn,
         now,
@@ -477,12 +398,6 @@ pub async fn update_in<R: Resource>(
 }
 
 /// Reads a record for an update inside a transaction (no visibility check: for the CLI).
-pub async fn load_raw(
-    conn: &mut Conn,
-    def: &'static TableDef,
-    id: i64,
-) -> Result<Map<String, Value>, AppError> {
-    crud::get(conn, def, id)
-        .await?
-        .ok_or(AppError::NotFound(def.entity))
+pub async fn load_raw(conn: &mut Conn, def: &'static TableDef, id: i64) -> Result<Map<String, Value>, AppError> {
+    crud::get(conn, def, id).await?.ok_or(AppError::NotFound(def.entity))
 }

@@ -58,12 +58,7 @@ pub async fn create_user(
 }
 
 /// Sets another user's password (admins), ending that user's sessions.
-pub async fn set_password(
-    app: &App,
-    caller: Option<&Caller>,
-    user_id: i64,
-    password: &str,
-) -> Result<(), AppError> {
+pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, password: &str) -> Result<(), AppError> {
     if let Some(c) = caller {
         c.require(Cap::ManageUsers)?;
     }
@@ -94,10 +89,7 @@ pub async fn any_user(app: &App) -> Result<bool, AppError> {
     let (_, total) = fuwu_store::crud::list(
         &mut conn,
         &tables::USER,
-        &fuwu_store::crud::ListSpec {
-            limit: 1,
-            ..Default::default()
-        },
+        &fuwu_store::crud::ListSpec { limit: 1, ..Default::default() },
     )
     .await?;
     Ok(total > 0)

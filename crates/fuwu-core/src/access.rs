@@ -30,6 +30,12 @@ pub enum Cap {
     Lookup,
     /// Read the audit trail.
     ReadAudit,
+    /// See events (within the event scope).
+    ReadEvents,
+    /// Record new events.
+    RecordEvents,
+    /// Change settings such as the priority matrix.
+    ManageSettings,
 }
 
 /// The capability table: the one place that says what each role may do.
@@ -47,6 +53,8 @@ pub fn role_caps(role: Role) -> &'static [Cap] {
             ManageLevels,
             Lookup,
             ReadAudit,
+            ReadEvents,
+            ManageSettings,
         ],
         Role::Manager => &[
             ReadOrg,
@@ -56,18 +64,15 @@ pub fn role_caps(role: Role) -> &'static [Cap] {
             ReadLevels,
             Lookup,
             ReadAudit,
+            ReadEvents,
+            RecordEvents,
         ],
-        Role::Specialist => &[
-            ReadOrg,
-            ReadUsers,
-            ReadCustomers,
-            WriteCustomers,
-            ReadLevels,
-            Lookup,
-        ],
-        Role::Engineer => &[ReadOrg, ReadUsers, ReadCustomers, ReadLevels, Lookup],
-        Role::PartnerEngineer => &[ReadCustomers, ReadLevels, Lookup],
-        Role::Customer => &[ReadCustomers, ReadLevels],
+        Role::Specialist => {
+            &[ReadOrg, ReadUsers, ReadCustomers, WriteCustomers, ReadLevels, Lookup, ReadEvents, RecordEvents]
+        }
+        Role::Engineer => &[ReadOrg, ReadUsers, ReadCustomers, ReadLevels, Lookup, ReadEvents, RecordEvents],
+        Role::PartnerEngineer => &[ReadCustomers, ReadLevels, Lookup, ReadEvents, RecordEvents],
+        Role::Customer => &[ReadCustomers, ReadLevels, ReadEvents, RecordEvents],
     }
 }
 
@@ -99,10 +104,7 @@ pub enum CustomerScope {
     Partner(PartnerId),
     /// Customers with a project whose dedicated team is this L1 team, or whose
     /// implementation engineer is this engineer.
-    Team {
-        team: Option<TeamId>,
-        engineer: UserId,
-    },
+    Team { team: Option<TeamId>, engineer: UserId },
     /// Nothing at all (a misconfigured login).
     Nothing,
 }
@@ -113,17 +115,10 @@ pub fn customer_scope(actor: &Actor) -> CustomerScope {
         Role::Admin | Role::Manager | Role::Specialist => CustomerScope::All,
         Role::Engineer => match actor.tier {
             Some(Tier::L2) | Some(Tier::L3) => CustomerScope::All,
-            _ => CustomerScope::Team {
-                team: actor.team_id,
-                engineer: actor.user_id,
-            },
+            _ => CustomerScope::Team { team: actor.team_id, engineer: actor.user_id },
         },
-        Role::PartnerEngineer => actor
-            .partner_id
-            .map_or(CustomerScope::Nothing, CustomerScope::Partner),
-        Role::Customer => actor
-            .customer_id
-            .map_or(CustomerScope::Nothing, CustomerScope::Customer),
+        Role::PartnerEngineer => actor.partner_id.map_or(CustomerScope::Nothing, CustomerScope::Partner),
+        Role::Customer => actor.customer_id.map_or(CustomerScope::Nothing, CustomerScope::Customer),
     }
 }
 
@@ -146,49 +141,27 @@ mod tests {
     fn only_admins_manage_users_levels_and_the_organisation() {
         for role in Role::ALL {
             assert_eq!(has(role, Cap::ManageUsers), role == Role::Admin, "{role:?}");
-            assert_eq!(
-                has(role, Cap::ManageLevels),
-                role == Role::Admin,
-                "{role:?}"
-            );
+            assert_eq!(has(role, Cap::ManageLevels), role == Role::Admin, "{role:?}");
             assert_eq!(has(role, Cap::ManageOrg), role == Role::Admin, "{role:?}");
         }
     }
 
     #[test]
     fn customer_records_are_written_by_the_service_centre() {
-        let writers: Vec<Role> = Role::ALL
-            .into_iter()
-            .filter(|r| has(*r, Cap::WriteCustomers))
-            .collect();
+        let writers: Vec<Role> = Role::ALL.into_iter().filter(|r| has(*r, Cap::WriteCustomers)).collect();
         assert_eq!(writers, vec![Role::Admin, Role::Manager, Role::Specialist]);
     }
 
     #[test]
     fn scopes_follow_the_organisation() {
-        assert_eq!(
-            customer_scope(&actor(Role::Specialist, None)),
-            CustomerScope::All
-        );
-        assert_eq!(
-            customer_scope(&actor(Role::Engineer, Some(Tier::L2))),
-            CustomerScope::All
-        );
+        assert_eq!(customer_scope(&actor(Role::Specialist, None)), CustomerScope::All);
+        assert_eq!(customer_scope(&actor(Role::Engineer, Some(Tier::L2))), CustomerScope::All);
         assert_eq!(
             customer_scope(&actor(Role::Engineer, Some(Tier::L1))),
-            CustomerScope::Team {
-                team: Some(TeamId(3)),
-                engineer: UserId(9)
-            }
+            CustomerScope::Team { team: Some(TeamId(3)), engineer: UserId(9) }
         );
-        assert_eq!(
-            customer_scope(&actor(Role::PartnerEngineer, None)),
-            CustomerScope::Partner(PartnerId(4))
-        );
-        assert_eq!(
-            customer_scope(&actor(Role::Customer, None)),
-            CustomerScope::Customer(CustomerId(5))
-        );
+        assert_eq!(customer_scope(&actor(Role::PartnerEngineer, None)), CustomerScope::Partner(PartnerId(4)));
+        assert_eq!(customer_scope(&actor(Role::Customer, None)), CustomerScope::Customer(CustomerId(5)));
         let mut orphan = actor(Role::Customer, None);
         orphan.customer_id = None;
         assert_eq!(customer_scope(&orphan), CustomerScope::Nothing);

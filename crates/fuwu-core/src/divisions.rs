@@ -42,18 +42,10 @@ static TABLE: LazyLock<Table> = LazyLock::new(|| {
         } else {
             "county"
         };
-        all.push(Division {
-            code: code.to_owned(),
-            name: name.to_owned(),
-            level,
-        });
+        all.push(Division { code: code.to_owned(), name: name.to_owned(), level });
     }
     all.sort_by(|a, b| a.code.cmp(&b.code));
-    let by_code = all
-        .iter()
-        .enumerate()
-        .map(|(i, d)| (d.code.clone(), i))
-        .collect();
+    let by_code = all.iter().enumerate().map(|(i, d)| (d.code.clone(), i)).collect();
     Table { all, by_code }
 });
 
@@ -65,10 +57,7 @@ pub fn get(code: &str) -> Option<&'static Division> {
 /// Names that stand for a grouping rather than a city: municipalities' 市辖区/县
 /// and the provinces' directly administered counties.
 fn is_placeholder(name: &str) -> bool {
-    matches!(
-        name,
-        "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划"
-    )
+    matches!(name, "市辖区" | "县" | "省直辖县级行政区划" | "自治区直辖县级行政区划")
 }
 
 /// The prefecture-level city a division belongs to: for a district its city,
@@ -127,10 +116,7 @@ pub fn search(q: &str, limit: usize) -> Vec<&'static Division> {
     let mut hits: Vec<&Division> = TABLE
         .all
         .iter()
-        .filter(|d| {
-            !is_placeholder(&d.name)
-                && (q.is_empty() || d.name.contains(q) || d.code.starts_with(q))
-        })
+        .filter(|d| !is_placeholder(&d.name) && (q.is_empty() || d.name.contains(q) || d.code.starts_with(q)))
         .collect();
     hits.sort_by_key(|d| (rank(d), d.name.chars().count()));
     hits.truncate(limit);
@@ -156,16 +142,8 @@ pub fn districts_of(city: &str) -> Vec<&'static Division> {
     let Some(d) = get(city) else {
         return Vec::new();
     };
-    let prefix = if d.level == "province" {
-        &city[..2]
-    } else {
-        &city[..4]
-    };
-    TABLE
-        .all
-        .iter()
-        .filter(|x| x.code.starts_with(prefix) && x.level == "county")
-        .collect()
+    let prefix = if d.level == "province" { &city[..2] } else { &city[..4] };
+    TABLE.all.iter().filter(|x| x.code.starts_with(prefix) && x.level == "county").collect()
 }
 
 /// Finds a city by its Chinese name, with or without the 市 suffix (`南京`, `南京市`).
@@ -209,19 +187,10 @@ mod tests {
 
     #[test]
     fn names() {
-        assert_eq!(
-            full_name("320102000000").as_deref(),
-            Some("江苏省 南京市 玄武区")
-        );
+        assert_eq!(full_name("320102000000").as_deref(), Some("江苏省 南京市 玄武区"));
         assert_eq!(full_name("110108000000").as_deref(), Some("北京市 海淀区"));
-        assert_eq!(
-            city_by_name("南京").map(|d| d.code.as_str()),
-            Some("320100000000")
-        );
-        assert_eq!(
-            city_by_name("北京市").map(|d| d.code.as_str()),
-            Some("110000000000")
-        );
+        assert_eq!(city_by_name("南京").map(|d| d.code.as_str()), Some("320100000000"));
+        assert_eq!(city_by_name("北京市").map(|d| d.code.as_str()), Some("110000000000"));
         assert!(search("南京", 5).iter().any(|d| d.code == "320100000000"));
     }
 }

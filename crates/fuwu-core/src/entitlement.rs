@@ -51,17 +51,11 @@ pub struct Entitlement {
 /// The service day of a moment: contracts are dated in China Standard Time
 /// (UTC+8 all year, no daylight saving).
 pub fn service_date(at: Timestamp) -> Date {
-    at.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8)))
-        .date()
+    at.to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(8))).date()
 }
 
 /// Evaluates a contract under its level on a service day.
-pub fn evaluate(
-    id: ContractId,
-    contract: &Contract,
-    level: &ServiceLevel,
-    day: Date,
-) -> Entitlement {
+pub fn evaluate(id: ContractId, contract: &Contract, level: &ServiceLevel, day: Date) -> Entitlement {
     let start = parse_date(&contract.start_date);
     let end = parse_date(&contract.end_date);
     let period = match (start, end) {
@@ -124,9 +118,7 @@ pub fn covering(
     entitlements
         .iter()
         .filter_map(|e| closeness(e, asset, project).map(|c| (e, c)))
-        .max_by(|(a, ca), (b, cb)| {
-            (a.in_period, ca, &a.end_date).cmp(&(b.in_period, cb, &b.end_date))
-        })
+        .max_by(|(a, ca), (b, cb)| (a.in_period, ca, &a.end_date).cmp(&(b.in_period, cb, &b.end_date)))
         .map(|(e, _)| e)
 }
 
@@ -148,13 +140,7 @@ mod tests {
                 onsite_minutes: Some(240),
                 resolution_minutes: 480,
             }],
-            quotas: Quotas {
-                inspections: 4,
-                standby_days: 2,
-                trainings: 1,
-                optimisation_reviews: 1,
-                dr_drills: 1,
-            },
+            quotas: Quotas { inspections: 4, standby_days: 2, trainings: 1, optimisation_reviews: 1, dr_drills: 1 },
             calendar: None,
             active: true,
         }
@@ -169,10 +155,7 @@ mod tests {
             end_date: end.into(),
             covered_project_ids: projects.into_iter().map(ProjectId).collect(),
             covered_asset_ids: assets.into_iter().map(AssetId).collect(),
-            quota_overrides: QuotaOverrides {
-                inspections: Some(6),
-                ..Default::default()
-            },
+            quota_overrides: QuotaOverrides { inspections: Some(6), ..Default::default() },
             notes: None,
         }
     }
@@ -185,17 +168,11 @@ mod tests {
     fn the_period_includes_both_end_days() {
         let c = contract("2026-01-01", "2026-12-31", vec![], vec![]);
         let l = level(true);
-        assert_eq!(
-            evaluate(ContractId(1), &c, &l, day("2025-12-31")).period,
-            PeriodStatus::NotStarted
-        );
+        assert_eq!(evaluate(ContractId(1), &c, &l, day("2025-12-31")).period, PeriodStatus::NotStarted);
         let first = evaluate(ContractId(1), &c, &l, day("2026-01-01"));
         assert!(first.in_period);
         assert_eq!(first.days_remaining, 365);
-        assert_eq!(
-            evaluate(ContractId(1), &c, &l, day("2026-12-31")).days_remaining,
-            1
-        );
+        assert_eq!(evaluate(ContractId(1), &c, &l, day("2026-12-31")).days_remaining, 1);
         let after = evaluate(ContractId(1), &c, &l, day("2027-01-01"));
         assert_eq!(after.period, PeriodStatus::Expired);
         assert!(!after.in_period);
@@ -225,38 +202,14 @@ mod tests {
     fn the_closest_valid_contract_covers() {
         let l = level(true);
         let d = day("2026-06-01");
-        let whole = evaluate(
-            ContractId(1),
-            &contract("2026-01-01", "2026-12-31", vec![], vec![]),
-            &l,
-            d,
-        );
-        let proj = evaluate(
-            ContractId(2),
-            &contract("2026-01-01", "2026-12-31", vec![7], vec![]),
-            &l,
-            d,
-        );
-        let expired_asset = evaluate(
-            ContractId(3),
-            &contract("2024-01-01", "2025-12-31", vec![], vec![9]),
-            &l,
-            d,
-        );
+        let whole = evaluate(ContractId(1), &contract("2026-01-01", "2026-12-31", vec![], vec![]), &l, d);
+        let proj = evaluate(ContractId(2), &contract("2026-01-01", "2026-12-31", vec![7], vec![]), &l, d);
+        let expired_asset = evaluate(ContractId(3), &contract("2024-01-01", "2025-12-31", vec![], vec![9]), &l, d);
         let all = vec![whole.clone(), proj.clone(), expired_asset.clone()];
-        assert_eq!(
-            covering(&all, Some(AssetId(9)), Some(ProjectId(7))).map(|e| e.contract_id),
-            Some(ContractId(2))
-        );
-        assert_eq!(
-            covering(&all, Some(AssetId(5)), None).map(|e| e.contract_id),
-            Some(ContractId(1))
-        );
+        assert_eq!(covering(&all, Some(AssetId(9)), Some(ProjectId(7))).map(|e| e.contract_id), Some(ContractId(2)));
+        assert_eq!(covering(&all, Some(AssetId(5)), None).map(|e| e.contract_id), Some(ContractId(1)));
         let only_expired = vec![expired_asset, proj];
-        assert_eq!(
-            covering(&only_expired, Some(AssetId(9)), None).map(|e| e.contract_id),
-            Some(ContractId(3))
-        );
+        assert_eq!(covering(&only_expired, Some(AssetId(9)), None).map(|e| e.contract_id), Some(ContractId(3)));
         assert_eq!(covering(&only_expired, Some(AssetId(1)), None), None);
     }
 }

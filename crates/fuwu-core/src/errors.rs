@@ -24,11 +24,7 @@ impl FieldErrors {
     }
 
     pub fn add(&mut self, field: impl Into<String>, code: &str, message: impl Into<String>) {
-        self.0.push(FieldError {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        });
+        self.0.push(FieldError { field: field.into(), code: code.to_owned(), message: message.into() });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -56,11 +52,7 @@ impl FieldErrors {
         if value.is_empty() {
             self.add(field, "required", format!("{field} must not be empty"));
         } else if value.chars().count() > max {
-            self.add(
-                field,
-                "too_long",
-                format!("{field} must be at most {max} characters"),
-            );
+            self.add(field, "too_long", format!("{field} must be at most {max} characters"));
         }
     }
 
@@ -71,11 +63,7 @@ impl FieldErrors {
             if t.is_empty() {
                 *value = None;
             } else if t.chars().count() > max {
-                self.add(
-                    field,
-                    "too_long",
-                    format!("{field} must be at most {max} characters"),
-                );
+                self.add(field, "too_long", format!("{field} must be at most {max} characters"));
             } else {
                 *v = t;
             }

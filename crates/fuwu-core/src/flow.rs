@@ -120,9 +120,7 @@ impl Entitled {
 }
 
 /// The service report's progress.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportState {
     #[default]
@@ -158,12 +156,7 @@ pub struct Flow {
 
 impl Flow {
     /// A freshly recorded event.
-    pub fn recorded(
-        customer: CustomerId,
-        impact: Impact,
-        urgency: Urgency,
-        entitled: Entitled,
-    ) -> Flow {
+    pub fn recorded(customer: CustomerId, impact: Impact, urgency: Urgency, entitled: Entitled) -> Flow {
         Flow {
             state: State::Recorded,
             tier: Tier::L1,
@@ -336,9 +329,7 @@ fn matches(who: Who, f: &Flow, a: &FlowActor) -> bool {
         Who::Holder => match a.role {
             Role::Engineer => f.assignee == Some(a.user),
             Role::PartnerEngineer => {
-                f.partner.is_some()
-                    && f.partner == a.partner
-                    && f.assignee.is_none_or(|u| u == a.user)
+                f.partner.is_some() && f.partner == a.partner && f.assignee.is_none_or(|u| u == a.user)
             }
             _ => false,
         },
@@ -431,16 +422,7 @@ pub struct Rule {
 
 use State::*;
 
-const OPEN: &[State] = &[
-    Recorded,
-    Assigned,
-    InProgress,
-    AwaitingApproval,
-    Onsite,
-    AwaitingCustomer,
-    Resolved,
-];
-const WORKING: &[State] = &[Assigned, InProgress, Onsite, AwaitingCustomer];
+const OPEN: &[State] = &[Recorded, Assigned, InProgress, AwaitingApproval, Onsite, AwaitingCustomer, Resolved];
 
 fn ok(_: &Flow, _: &Action) -> Result<(), String> {
     Ok(())
@@ -475,10 +457,7 @@ fn onsite_guard(f: &Flow, _: &Action) -> Result<(), String> {
 
 fn l2_guard(f: &Flow, _: &Action) -> Result<(), String> {
     if f.tier != Tier::L1 {
-        return Err(format!(
-            "the event is already at {:?}; only L1 asks for L2",
-            f.tier
-        ));
+        return Err(format!("the event is already at {:?}; only L1 asks for L2", f.tier));
     }
     onsite_guard(f, &Action::RequestL2)
 }
@@ -522,9 +501,7 @@ fn consult_guard(f: &Flow, a: &Action) -> Result<(), String> {
 
 fn resolve_guard(f: &Flow, _: &Action) -> Result<(), String> {
     if f.had_onsite && f.report < ReportState::Submitted {
-        return Err(
-            "on-site work needs a submitted service report before the event is resolved".into(),
-        );
+        return Err("on-site work needs a submitted service report before the event is resolved".into());
     }
     Ok(())
 }
@@ -542,9 +519,7 @@ fn confirm_guard(f: &Flow, _: &Action) -> Result<(), String> {
         return Err("the customer has already confirmed".into());
     }
     if f.had_onsite && f.report != ReportState::Confirmed {
-        return Err(
-            "on-site work needs the customer's signature on the service report first".into(),
-        );
+        return Err("on-site work needs the customer's signature on the service report first".into());
     }
     Ok(())
 }
@@ -574,11 +549,7 @@ pub fn close_guard(f: &Flow, _: &Action) -> Result<(), String> {
     if f.major && !f.reviewed {
         missing.push("a review of the major incident");
     }
-    if missing.is_empty() {
-        Ok(())
-    } else {
-        Err(format!("cannot close yet: missing {}", missing.join(", ")))
-    }
+    if missing.is_empty() { Ok(()) } else { Err(format!("cannot close yet: missing {}", missing.join(", "))) }
 }
 
 /// The transition table.
@@ -589,78 +560,28 @@ pub static RULES: &[Rule] = &[
         who: &[Who::Dispatcher],
         guard: assign_guard,
     },
-    Rule {
-        action: ActionKind::Accept,
-        from: &[Assigned],
-        who: &[Who::Holder],
-        guard: ok,
-    },
-    Rule {
-        action: ActionKind::RequestOnsite,
-        from: &[InProgress],
-        who: &[Who::Holder],
-        guard: onsite_guard,
-    },
-    Rule {
-        action: ActionKind::RequestL2,
-        from: &[InProgress],
-        who: &[Who::Holder],
-        guard: l2_guard,
-    },
-    Rule {
-        action: ActionKind::ReferToManager,
-        from: &[AwaitingApproval],
-        who: &[Who::Dispatcher],
-        guard: refer_guard,
-    },
-    Rule {
-        action: ActionKind::Approve,
-        from: &[AwaitingApproval],
-        who: &[Who::Approver],
-        guard: approve_guard,
-    },
-    Rule {
-        action: ActionKind::Reject,
-        from: &[AwaitingApproval],
-        who: &[Who::Approver],
-        guard: reject_guard,
-    },
+    Rule { action: ActionKind::Accept, from: &[Assigned], who: &[Who::Holder], guard: ok },
+    Rule { action: ActionKind::RequestOnsite, from: &[InProgress], who: &[Who::Holder], guard: onsite_guard },
+    Rule { action: ActionKind::RequestL2, from: &[InProgress], who: &[Who::Holder], guard: l2_guard },
+    Rule { action: ActionKind::ReferToManager, from: &[AwaitingApproval], who: &[Who::Dispatcher], guard: refer_guard },
+    Rule { action: ActionKind::Approve, from: &[AwaitingApproval], who: &[Who::Approver], guard: approve_guard },
+    Rule { action: ActionKind::Reject, from: &[AwaitingApproval], who: &[Who::Approver], guard: reject_guard },
     Rule {
         action: ActionKind::ConsultL3,
         from: &[Assigned, InProgress, Onsite, AwaitingCustomer],
         who: &[Who::Holder],
         guard: consult_guard,
     },
-    Rule {
-        action: ActionKind::FinishOnsite,
-        from: &[Onsite],
-        who: &[Who::Holder],
-        guard: ok,
-    },
-    Rule {
-        action: ActionKind::WaitForCustomer,
-        from: &[InProgress],
-        who: &[Who::Holder, Who::Dispatcher],
-        guard: ok,
-    },
+    Rule { action: ActionKind::FinishOnsite, from: &[Onsite], who: &[Who::Holder], guard: ok },
+    Rule { action: ActionKind::WaitForCustomer, from: &[InProgress], who: &[Who::Holder, Who::Dispatcher], guard: ok },
     Rule {
         action: ActionKind::CustomerResponded,
         from: &[AwaitingCustomer],
         who: &[Who::Holder, Who::Dispatcher, Who::Customer],
         guard: ok,
     },
-    Rule {
-        action: ActionKind::Resolve,
-        from: &[InProgress, Onsite],
-        who: &[Who::Holder],
-        guard: resolve_guard,
-    },
-    Rule {
-        action: ActionKind::SubmitReport,
-        from: &[InProgress, Onsite, Resolved],
-        who: &[Who::Holder],
-        guard: ok,
-    },
+    Rule { action: ActionKind::Resolve, from: &[InProgress, Onsite], who: &[Who::Holder], guard: resolve_guard },
+    Rule { action: ActionKind::SubmitReport, from: &[InProgress, Onsite, Resolved], who: &[Who::Holder], guard: ok },
     Rule {
         action: ActionKind::ConfirmReport,
         from: &[InProgress, Onsite, Resolved],
@@ -673,45 +594,19 @@ pub static RULES: &[Rule] = &[
         who: &[Who::Customer, Who::Dispatcher],
         guard: confirm_guard,
     },
-    Rule {
-        action: ActionKind::Reopen,
-        from: &[Resolved],
-        who: &[Who::Customer, Who::Dispatcher],
-        guard: needs_reason,
-    },
-    Rule {
-        action: ActionKind::Document,
-        from: WORKING_AND_RESOLVED,
-        who: &[Who::Holder, Who::Dispatcher],
-        guard: ok,
-    },
+    Rule { action: ActionKind::Reopen, from: &[Resolved], who: &[Who::Customer, Who::Dispatcher], guard: needs_reason },
+    Rule { action: ActionKind::Document, from: WORKING_AND_RESOLVED, who: &[Who::Holder, Who::Dispatcher], guard: ok },
     Rule {
         action: ActionKind::Review,
         from: WORKING_AND_RESOLVED,
         who: &[Who::Holder, Who::Dispatcher],
         guard: review_guard,
     },
-    Rule {
-        action: ActionKind::Reclassify,
-        from: OPEN,
-        who: &[Who::Holder, Who::Dispatcher],
-        guard: ok,
-    },
-    Rule {
-        action: ActionKind::Close,
-        from: &[Resolved],
-        who: &[Who::Dispatcher],
-        guard: close_guard,
-    },
+    Rule { action: ActionKind::Reclassify, from: OPEN, who: &[Who::Holder, Who::Dispatcher], guard: ok },
+    Rule { action: ActionKind::Close, from: &[Resolved], who: &[Who::Dispatcher], guard: close_guard },
     Rule {
         action: ActionKind::Cancel,
-        from: &[
-            Recorded,
-            Assigned,
-            InProgress,
-            AwaitingApproval,
-            AwaitingCustomer,
-        ],
+        from: &[Recorded, Assigned, InProgress, AwaitingApproval, AwaitingCustomer],
         who: &[Who::Dispatcher],
         guard: needs_reason,
     },
@@ -722,20 +617,12 @@ const WORKING_AND_RESOLVED: &[State] = &[Assigned, InProgress, Onsite, AwaitingC
 /// A representative action of a kind, with parameters that satisfy the
 /// parameter checks, so that [`available`] tests only the event's own guards.
 fn probe(kind: ActionKind, f: &Flow) -> Action {
-    let l2 = Target {
-        team: None,
-        assignee: Some(UserId(0)),
-        partner: None,
-        tier: Tier::L2,
-    };
+    let l2 = Target { team: None, assignee: Some(UserId(0)), partner: None, tier: Tier::L2 };
     let reason = "-".to_owned();
     match kind {
-        ActionKind::Assign => Action::Assign(Target {
-            team: f.team,
-            assignee: Some(UserId(0)),
-            partner: None,
-            tier: f.tier,
-        }),
+        ActionKind::Assign => {
+            Action::Assign(Target { team: f.team, assignee: Some(UserId(0)), partner: None, tier: f.tier })
+        }
         ActionKind::Accept => Action::Accept,
         ActionKind::RequestOnsite => Action::RequestOnsite,
         ActionKind::RequestL2 => Action::RequestL2,
@@ -753,10 +640,7 @@ fn probe(kind: ActionKind, f: &Flow) -> Action {
         ActionKind::Reopen => Action::Reopen { reason },
         ActionKind::Document => Action::Document,
         ActionKind::Review => Action::Review,
-        ActionKind::Reclassify => Action::Reclassify {
-            impact: f.impact,
-            urgency: f.urgency,
-        },
+        ActionKind::Reclassify => Action::Reclassify { impact: f.impact, urgency: f.urgency },
         ActionKind::Close => Action::Close,
         ActionKind::Cancel => Action::Cancel { reason },
     }
@@ -776,21 +660,12 @@ pub fn available(f: &Flow, actor: &FlowActor) -> Vec<ActionKind> {
 /// Decides an action: the next flow and its effects, or why not.
 pub fn decide(f: &Flow, action: &Action, actor: &FlowActor) -> Result<Outcome, Refusal> {
     let kind = action.kind();
-    let rule = RULES
-        .iter()
-        .find(|r| r.action == kind)
-        .ok_or_else(|| Refusal::NotNow("unknown action".into()))?;
+    let rule = RULES.iter().find(|r| r.action == kind).ok_or_else(|| Refusal::NotNow("unknown action".into()))?;
     if !rule.who.iter().any(|w| matches(*w, f, actor)) {
-        return Err(Refusal::NotAllowed(format!(
-            "{} may not {kind:?} this event",
-            actor.role.as_str()
-        )));
+        return Err(Refusal::NotAllowed(format!("{} may not {kind:?} this event", actor.role.as_str())));
     }
     if !rule.from.contains(&f.state) {
-        return Err(Refusal::NotNow(format!(
-            "cannot {kind:?} while the event is {}",
-            f.state.as_str()
-        )));
+        return Err(Refusal::NotNow(format!("cannot {kind:?} while the event is {}", f.state.as_str())));
     }
     (rule.guard)(f, action).map_err(Refusal::NotNow)?;
     Ok(apply(f, action, actor))
@@ -807,10 +682,7 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             n.partner = t.partner;
             n.tier = t.tier;
             if let Some(u) = t.assignee {
-                fx.push(Effect::NotifyUser {
-                    user: u,
-                    reason: NotifyReason::Assigned,
-                });
+                fx.push(Effect::NotifyUser { user: u, reason: NotifyReason::Assigned });
             }
         }
         Action::Accept | Action::FinishOnsite | Action::CustomerResponded => n.state = InProgress,
@@ -820,9 +692,7 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             if l1 && entitled {
                 n.state = Onsite;
                 n.had_onsite = true;
-                fx.push(Effect::ApprovalGrantedAutomatically {
-                    purpose: Purpose::Onsite,
-                });
+                fx.push(Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite });
             } else {
                 // L1 outside the contract is a special case; an L2/L3 trip needs the manager anyway.
                 let special = !entitled;
@@ -839,18 +709,12 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
                     approver: Approver::Manager,
                     special_case: special,
                 });
-                fx.push(Effect::NotifyManagers {
-                    reason: NotifyReason::ApprovalNeeded,
-                });
+                fx.push(Effect::NotifyManagers { reason: NotifyReason::ApprovalNeeded });
             }
         }
         Action::RequestL2 => {
             let special = !f.entitled.valid();
-            let approver = if special {
-                Approver::Manager
-            } else {
-                Approver::Specialist
-            };
+            let approver = if special { Approver::Manager } else { Approver::Specialist };
             n.state = AwaitingApproval;
             n.pending = Some(Pending {
                 purpose: Purpose::EscalateL2,
@@ -859,15 +723,9 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
                 requested_by: actor.user,
                 return_state: f.state,
             });
-            fx.push(Effect::ApprovalRequested {
-                purpose: Purpose::EscalateL2,
-                approver,
-                special_case: special,
-            });
+            fx.push(Effect::ApprovalRequested { purpose: Purpose::EscalateL2, approver, special_case: special });
             if special {
-                fx.push(Effect::NotifyManagers {
-                    reason: NotifyReason::ApprovalNeeded,
-                });
+                fx.push(Effect::NotifyManagers { reason: NotifyReason::ApprovalNeeded });
             }
         }
         Action::ReferToManager => {
@@ -875,17 +733,12 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
                 p.approver = Approver::Manager;
             }
             fx.push(Effect::ApprovalReferred);
-            fx.push(Effect::NotifyManagers {
-                reason: NotifyReason::ApprovalNeeded,
-            });
+            fx.push(Effect::NotifyManagers { reason: NotifyReason::ApprovalNeeded });
         }
         Action::Approve { l2 } => {
             if let Some(p) = n.pending.take() {
                 fx.push(Effect::ApprovalGranted { purpose: p.purpose });
-                fx.push(Effect::NotifyUser {
-                    user: p.requested_by,
-                    reason: NotifyReason::ApprovalDecided,
-                });
+                fx.push(Effect::NotifyUser { user: p.requested_by, reason: NotifyReason::ApprovalDecided });
                 match (p.purpose, l2) {
                     (Purpose::EscalateL2, Some(t)) => {
                         n.state = Assigned;
@@ -894,10 +747,7 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
                         n.assignee = t.assignee;
                         n.partner = None;
                         if let Some(u) = t.assignee {
-                            fx.push(Effect::NotifyUser {
-                                user: u,
-                                reason: NotifyReason::Assigned,
-                            });
+                            fx.push(Effect::NotifyUser { user: u, reason: NotifyReason::Assigned });
                         }
                     }
                     _ => {
@@ -911,18 +761,12 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             if let Some(p) = n.pending.take() {
                 n.state = p.return_state;
                 fx.push(Effect::ApprovalRejected { purpose: p.purpose });
-                fx.push(Effect::NotifyUser {
-                    user: p.requested_by,
-                    reason: NotifyReason::ApprovalDecided,
-                });
+                fx.push(Effect::NotifyUser { user: p.requested_by, reason: NotifyReason::ApprovalDecided });
             }
         }
         Action::ConsultL3 { expert } => {
             n.consultants.push(*expert);
-            fx.push(Effect::NotifyUser {
-                user: *expert,
-                reason: NotifyReason::Consultation,
-            });
+            fx.push(Effect::NotifyUser { user: *expert, reason: NotifyReason::Consultation });
         }
         Action::WaitForCustomer => n.state = AwaitingCustomer,
         Action::Resolve => n.state = Resolved,
@@ -933,10 +777,7 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             n.state = InProgress;
             n.customer_confirmed = false;
             if let Some(u) = f.assignee {
-                fx.push(Effect::NotifyUser {
-                    user: u,
-                    reason: NotifyReason::Reopened,
-                });
+                fx.push(Effect::NotifyUser { user: u, reason: NotifyReason::Reopened });
             }
         }
         Action::Document => n.documented = true,
@@ -946,9 +787,7 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             n.urgency = *urgency;
             if impact.is_major() && !f.major {
                 n.major = true;
-                fx.push(Effect::NotifyManagers {
-                    reason: NotifyReason::MajorIncident,
-                });
+                fx.push(Effect::NotifyManagers { reason: NotifyReason::MajorIncident });
             }
         }
         Action::Close => n.state = Closed,
@@ -957,21 +796,12 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             n.pending = None;
         }
     }
-    Outcome {
-        flow: n,
-        effects: fx,
-    }
+    Outcome { flow: n, effects: fx }
 }
 
 /// The effects of recording an event: a major incident tells the managers at once.
 pub fn intake_effects(f: &Flow) -> Vec<Effect> {
-    if f.major {
-        vec![Effect::NotifyManagers {
-            reason: NotifyReason::MajorIncident,
-        }]
-    } else {
-        vec![]
-    }
+    if f.major { vec![Effect::NotifyManagers { reason: NotifyReason::MajorIncident }] } else { vec![] }
 }
 
 #[cfg(test)]

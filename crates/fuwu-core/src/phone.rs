@@ -75,10 +75,7 @@ impl Phone {
 
 fn foreign(digits: &str, extension: Option<String>) -> Result<Phone, PhoneError> {
     if (7..=15).contains(&digits.len()) {
-        Ok(Phone {
-            number: format!("+{digits}"),
-            extension,
-        })
+        Ok(Phone { number: format!("+{digits}"), extension })
     } else {
         Err(PhoneError::BadLength)
     }
@@ -112,10 +109,7 @@ fn split_extension(text: &str) -> (&str, Option<String>) {
     let lower = text.to_ascii_lowercase();
     for marker in ["转", "ext.", "ext", "x", "#"] {
         if let Some(pos) = lower.find(marker) {
-            let ext: String = text[pos + marker.len()..]
-                .chars()
-                .filter(|c| c.is_ascii_digit())
-                .collect();
+            let ext: String = text[pos + marker.len()..].chars().filter(|c| c.is_ascii_digit()).collect();
             if !ext.is_empty() && pos > 0 {
                 return (&text[..pos], Some(ext));
             }
@@ -132,9 +126,7 @@ pub fn normalise_email(input: &str) -> Option<String> {
     let ok_domain = domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '.' || c == '-');
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-');
     (ok_local && ok_domain && t.len() <= 254).then(|| format!("{local}@{}", domain.to_lowercase()))
 }
 
@@ -180,13 +172,7 @@ mod tests {
         let p = Phone::parse("021-6123 4567 转 808").unwrap();
         assert_eq!(p.number, "02161234567");
         assert_eq!(p.extension.as_deref(), Some("808"));
-        assert_eq!(
-            Phone::parse("010 1234 5678 ext. 12")
-                .unwrap()
-                .extension
-                .as_deref(),
-            Some("12")
-        );
+        assert_eq!(Phone::parse("010 1234 5678 ext. 12").unwrap().extension.as_deref(), Some("12"));
     }
 
     #[test]
@@ -208,10 +194,7 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(
-            normalise_email(" Wang.Li@Example.COM "),
-            Some("Wang.Li@example.com".into())
-        );
+        assert_eq!(normalise_email(" Wang.Li@Example.COM "), Some("Wang.Li@example.com".into()));
         assert_eq!(normalise_email("no-at-sign"), None);
         assert_eq!(normalise_email("a@b"), None);
         assert_eq!(normalise_email("a b@c.cn"), None);

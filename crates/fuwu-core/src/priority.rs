@@ -5,9 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// How widely the customer's business is affected.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Impact {
     /// 全局/重大: the whole business stops — the highest impact makes a major incident.
@@ -21,9 +19,7 @@ pub enum Impact {
 }
 
 /// How fast the customer needs it.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Urgency {
     Critical,
@@ -33,12 +29,7 @@ pub enum Urgency {
 }
 
 impl Impact {
-    pub const ALL: [Impact; 4] = [
-        Impact::Extensive,
-        Impact::Significant,
-        Impact::Moderate,
-        Impact::Minor,
-    ];
+    pub const ALL: [Impact; 4] = [Impact::Extensive, Impact::Significant, Impact::Moderate, Impact::Minor];
     fn index(self) -> usize {
         self as usize
     }
@@ -49,12 +40,7 @@ impl Impact {
 }
 
 impl Urgency {
-    pub const ALL: [Urgency; 4] = [
-        Urgency::Critical,
-        Urgency::High,
-        Urgency::Medium,
-        Urgency::Low,
-    ];
+    pub const ALL: [Urgency; 4] = [Urgency::Critical, Urgency::High, Urgency::Medium, Urgency::Low];
     fn index(self) -> usize {
         self as usize
     }
@@ -70,14 +56,7 @@ pub struct PriorityMatrix {
 impl Default for PriorityMatrix {
     fn default() -> Self {
         use Priority::*;
-        PriorityMatrix {
-            rows: [
-                [P1, P1, P2, P2],
-                [P1, P2, P2, P3],
-                [P2, P3, P3, P4],
-                [P3, P3, P4, P4],
-            ],
-        }
+        PriorityMatrix { rows: [[P1, P1, P2, P2], [P1, P2, P2, P3], [P2, P3, P3, P4], [P3, P3, P4, P4]] }
     }
 }
 
@@ -92,18 +71,10 @@ impl PriorityMatrix {
         for i in 0..4 {
             for u in 0..4 {
                 if i > 0 && self.rows[i][u] < self.rows[i - 1][u] {
-                    e.add(
-                        format!("rows[{i}][{u}]"),
-                        "not_monotonic",
-                        "a lower impact cannot have a higher priority",
-                    );
+                    e.add(format!("rows[{i}][{u}]"), "not_monotonic", "a lower impact cannot have a higher priority");
                 }
                 if u > 0 && self.rows[i][u] < self.rows[i][u - 1] {
-                    e.add(
-                        format!("rows[{i}][{u}]"),
-                        "not_monotonic",
-                        "a lower urgency cannot have a higher priority",
-                    );
+                    e.add(format!("rows[{i}][{u}]"), "not_monotonic", "a lower urgency cannot have a higher priority");
                 }
             }
         }
@@ -118,10 +89,7 @@ mod tests {
     #[test]
     fn the_default_matrix_is_itil_shaped() {
         let m = PriorityMatrix::default();
-        assert_eq!(
-            m.priority(Impact::Extensive, Urgency::Critical),
-            Priority::P1
-        );
+        assert_eq!(m.priority(Impact::Extensive, Urgency::Critical), Priority::P1);
         assert_eq!(m.priority(Impact::Minor, Urgency::Low), Priority::P4);
         assert_eq!(m.priority(Impact::Moderate, Urgency::High), Priority::P3);
         m.check().unwrap();

@@ -22,11 +22,7 @@ fn yes() -> bool {
 
 fn city(errs: &mut FieldErrors, field: &str, code: &str) {
     if divisions::city_code(code).is_none() {
-        errs.add(
-            field,
-            "unknown_city",
-            format!("{field}: {code} is not a known city or district code"),
-        );
+        errs.add(field, "unknown_city", format!("{field}: {code} is not a known city or district code"));
     }
 }
 
@@ -43,11 +39,7 @@ fn opt_date(errs: &mut FieldErrors, field: &str, value: &Option<String>) {
     if let Some(v) = value
         && parse_date(v).is_none()
     {
-        errs.add(
-            field,
-            "invalid_date",
-            format!("{field} must be a date written YYYY-MM-DD"),
-        );
+        errs.add(field, "invalid_date", format!("{field} must be a date written YYYY-MM-DD"));
     }
 }
 
@@ -65,11 +57,7 @@ fn opt_email(errs: &mut FieldErrors, field: &str, value: &mut Option<String>) {
     if let Some(v) = value.as_mut() {
         match normalise_email(v) {
             Some(e) => *v = e,
-            None => errs.add(
-                field,
-                "invalid_email",
-                format!("{field} is not an e-mail address"),
-            ),
+            None => errs.add(field, "invalid_email", format!("{field} is not an e-mail address")),
         }
     }
 }
@@ -127,11 +115,7 @@ impl Validate for Team {
         let mut e = FieldErrors::new();
         e.text("name", &mut self.name, 100);
         if self.kind == TeamKind::L1Project && self.branch_id.is_none() {
-            e.add(
-                "branch_id",
-                "required",
-                "an L1 project support team belongs to a branch",
-            );
+            e.add("branch_id", "required", "an L1 project support team belongs to a branch");
         }
         e.into_result()
     }
@@ -216,60 +200,34 @@ impl Validate for User {
         if self.login.is_empty() {
             e.add("login", "required", "login must not be empty");
         } else if self.login.len() > 64
-            || !self
-                .login
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+            || !self.login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
         {
-            e.add(
-                "login",
-                "invalid_login",
-                "login may hold only letters, digits and . _ - @ (at most 64)",
-            );
+            e.add("login", "invalid_login", "login may hold only letters, digits and . _ - @ (at most 64)");
         }
         e.text("name", &mut self.name, 100);
         opt_email(&mut e, "email", &mut self.email);
         opt_phone(&mut e, "phone", &mut self.phone);
         if jiff::tz::TimeZone::get(&self.time_zone).is_err() {
-            e.add(
-                "time_zone",
-                "invalid_time_zone",
-                format!("{} is not a known time zone", self.time_zone),
-            );
+            e.add("time_zone", "invalid_time_zone", format!("{} is not a known time zone", self.time_zone));
         }
         match self.role {
-            Role::Engineer if self.tier.is_none() => {
-                e.add("tier", "required", "an engineer has a tier (L1, L2 or L3)")
+            Role::Engineer if self.tier.is_none() => e.add("tier", "required", "an engineer has a tier (L1, L2 or L3)"),
+            Role::PartnerEngineer if self.partner_id.is_none() => {
+                e.add("partner_id", "required", "a partner engineer belongs to a partner firm")
             }
-            Role::PartnerEngineer if self.partner_id.is_none() => e.add(
-                "partner_id",
-                "required",
-                "a partner engineer belongs to a partner firm",
-            ),
-            Role::Customer if self.contact_id.is_none() => e.add(
-                "contact_id",
-                "required",
-                "a customer login belongs to a contact",
-            ),
+            Role::Customer if self.contact_id.is_none() => {
+                e.add("contact_id", "required", "a customer login belongs to a contact")
+            }
             _ => {}
         }
-        if self.role != Role::Engineer && self.role != Role::PartnerEngineer && self.tier.is_some()
-        {
+        if self.role != Role::Engineer && self.role != Role::PartnerEngineer && self.tier.is_some() {
             e.add("tier", "not_allowed", "only engineers have a tier");
         }
         if self.role != Role::PartnerEngineer && self.partner_id.is_some() {
-            e.add(
-                "partner_id",
-                "not_allowed",
-                "only partner engineers belong to a partner firm",
-            );
+            e.add("partner_id", "not_allowed", "only partner engineers belong to a partner firm");
         }
         if self.role != Role::Customer && self.contact_id.is_some() {
-            e.add(
-                "contact_id",
-                "not_allowed",
-                "only customer logins belong to a contact",
-            );
+            e.add("contact_id", "not_allowed", "only customer logins belong to a contact");
         }
         for s in &mut self.skills {
             *s = s.trim().to_owned();
@@ -364,21 +322,13 @@ impl Validate for Contact {
                         None => ph.number,
                     }
                 }
-                Err(err) => e.add(
-                    format!("phones[{i}]"),
-                    "invalid_phone",
-                    format!("phones[{i}]: {err}"),
-                ),
+                Err(err) => e.add(format!("phones[{i}]"), "invalid_phone", format!("phones[{i}]: {err}")),
             }
         }
         for (i, m) in self.emails.iter_mut().enumerate() {
             match normalise_email(m) {
                 Some(n) => *m = n,
-                None => e.add(
-                    format!("emails[{i}]"),
-                    "invalid_email",
-                    format!("emails[{i}] is not an e-mail address"),
-                ),
+                None => e.add(format!("emails[{i}]"), "invalid_email", format!("emails[{i}] is not an e-mail address")),
             }
         }
         if e.is_empty() {
@@ -469,9 +419,7 @@ impl Validate for Asset {
 }
 
 /// Event priority, from the ITIL impact × urgency matrix.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
 pub enum Priority {
     P1,
     P2,
@@ -548,9 +496,7 @@ impl QuotaOverrides {
             inspections: self.inspections.unwrap_or(base.inspections),
             standby_days: self.standby_days.unwrap_or(base.standby_days),
             trainings: self.trainings.unwrap_or(base.trainings),
-            optimisation_reviews: self
-                .optimisation_reviews
-                .unwrap_or(base.optimisation_reviews),
+            optimisation_reviews: self.optimisation_reviews.unwrap_or(base.optimisation_reviews),
             dr_drills: self.dr_drills.unwrap_or(base.dr_drills),
         }
     }
@@ -584,41 +530,22 @@ impl Validate for ServiceLevel {
         self.code = self.code.trim().to_uppercase();
         if self.code.is_empty()
             || self.code.len() > 20
-            || !self
-                .code
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            || !self.code.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            e.add(
-                "code",
-                "invalid_code",
-                "code must be 1–20 letters, digits, _ or -",
-            );
+            e.add("code", "invalid_code", "code must be 1–20 letters, digits, _ or -");
         }
         e.text("name", &mut self.name, 100);
         self.targets.sort_by_key(|t| t.priority);
         for p in [Priority::P1, Priority::P2, Priority::P3, Priority::P4] {
             match self.targets.iter().filter(|t| t.priority == p).count() {
-                0 => e.add(
-                    "targets",
-                    "missing_priority",
-                    format!("targets must name priority {p:?}"),
-                ),
+                0 => e.add("targets", "missing_priority", format!("targets must name priority {p:?}")),
                 1 => {}
-                _ => e.add(
-                    "targets",
-                    "duplicate_priority",
-                    format!("targets name priority {p:?} more than once"),
-                ),
+                _ => e.add("targets", "duplicate_priority", format!("targets name priority {p:?} more than once")),
             }
         }
         for (i, t) in self.targets.iter().enumerate() {
             if t.response_minutes <= 0 {
-                e.add(
-                    format!("targets[{i}].response_minutes"),
-                    "not_positive",
-                    "response time must be positive",
-                );
+                e.add(format!("targets[{i}].response_minutes"), "not_positive", "response time must be positive");
             }
             if t.resolution_minutes < t.response_minutes {
                 e.add(
@@ -630,11 +557,7 @@ impl Validate for ServiceLevel {
             if let Some(o) = t.onsite_minutes
                 && o <= 0
             {
-                e.add(
-                    format!("targets[{i}].onsite_minutes"),
-                    "not_positive",
-                    "on-site time must be positive",
-                );
+                e.add(format!("targets[{i}].onsite_minutes"), "not_positive", "on-site time must be positive");
             }
         }
         let q = &self.quotas;
@@ -682,37 +605,22 @@ impl Validate for Contract {
         let start = parse_date(&self.start_date);
         let end = parse_date(&self.end_date);
         if start.is_none() {
-            e.add(
-                "start_date",
-                "invalid_date",
-                "start_date must be a date written YYYY-MM-DD",
-            );
+            e.add("start_date", "invalid_date", "start_date must be a date written YYYY-MM-DD");
         }
         if end.is_none() {
-            e.add(
-                "end_date",
-                "invalid_date",
-                "end_date must be a date written YYYY-MM-DD",
-            );
+            e.add("end_date", "invalid_date", "end_date must be a date written YYYY-MM-DD");
         }
         if let (Some(s), Some(en)) = (start, end)
             && en < s
         {
-            e.add(
-                "end_date",
-                "before_start",
-                "end_date must not be before start_date",
-            );
+            e.add("end_date", "before_start", "end_date must not be before start_date");
         }
         let o = &self.quota_overrides;
         for (f, v) in [
             ("quota_overrides.inspections", o.inspections),
             ("quota_overrides.standby_days", o.standby_days),
             ("quota_overrides.trainings", o.trainings),
-            (
-                "quota_overrides.optimisation_reviews",
-                o.optimisation_reviews,
-            ),
+            ("quota_overrides.optimisation_reviews", o.optimisation_reviews),
             ("quota_overrides.dr_drills", o.dr_drills),
         ] {
             if let Some(v) = v {
@@ -787,39 +695,21 @@ mod tests {
 
     #[test]
     fn a_level_names_every_priority_once() {
-        let t = |p, r, s| PriorityTarget {
-            priority: p,
-            response_minutes: r,
-            onsite_minutes: None,
-            resolution_minutes: s,
-        };
+        let t =
+            |p, r, s| PriorityTarget { priority: p, response_minutes: r, onsite_minutes: None, resolution_minutes: s };
         let mut l = ServiceLevel {
             code: "gold".into(),
             name: "金牌".into(),
             coverage: Coverage::SevenByTwentyFour,
             onsite_included: true,
-            targets: vec![
-                t(Priority::P1, 15, 240),
-                t(Priority::P2, 30, 480),
-                t(Priority::P3, 60, 30),
-            ],
-            quotas: Quotas {
-                inspections: -1,
-                ..Quotas::default()
-            },
+            targets: vec![t(Priority::P1, 15, 240), t(Priority::P2, 30, 480), t(Priority::P3, 60, 30)],
+            quotas: Quotas { inspections: -1, ..Quotas::default() },
             calendar: None,
             active: true,
         };
         let err = l.check().unwrap_err();
         let fields: Vec<&str> = err.0.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(
-            fields,
-            vec![
-                "targets",
-                "targets[2].resolution_minutes",
-                "quotas.inspections"
-            ]
-        );
+        assert_eq!(fields, vec!["targets", "targets[2].resolution_minutes", "quotas.inspections"]);
         assert_eq!(l.code, "GOLD");
     }
 

@@ -21,14 +21,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] = [
-        Role::Admin,
-        Role::Manager,
-        Role::Specialist,
-        Role::Engineer,
-        Role::PartnerEngineer,
-        Role::Customer,
-    ];
+    pub const ALL: [Role; 6] =
+        [Role::Admin, Role::Manager, Role::Specialist, Role::Engineer, Role::PartnerEngineer, Role::Customer];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -59,19 +53,7 @@ impl Role {
 }
 
 /// Support tier (一线 / 二线 / 专家).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Tier {
     L1,
     L2,

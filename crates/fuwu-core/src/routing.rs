@@ -84,7 +84,14 @@ fn covers(b: &BranchInfo, city: &str) -> bool {
 }
 
 /// Ranks L1 engineers and partner firms for an event; best first, at most `limit`.
-pub fn rank(need: &Need, engineers: &[EngineerInfo], teams: &[TeamInfo], branches: &[BranchInfo], partners: &[PartnerInfo], limit: usize) -> Vec<Candidate> {
+pub fn rank(
+    need: &Need,
+    engineers: &[EngineerInfo],
+    teams: &[TeamInfo],
+    branches: &[BranchInfo],
+    partners: &[PartnerInfo],
+    limit: usize,
+) -> Vec<Candidate> {
     let mut out = Vec::new();
     for e in engineers.iter().filter(|e| e.tier == Tier::L1) {
         let mut score = 0;
@@ -116,7 +123,16 @@ pub fn rank(need: &Need, engineers: &[EngineerInfo], teams: &[TeamInfo], branche
         }
         score -= W_LOAD * e.open_load;
         reasons.push(format!("open_load:{}", e.open_load));
-        out.push(Candidate { kind: "engineer", engineer_id: Some(e.id), team_id: e.team, partner_id: None, name: e.name.clone(), score, open_load: e.open_load, reasons });
+        out.push(Candidate {
+            kind: "engineer",
+            engineer_id: Some(e.id),
+            team_id: e.team,
+            partner_id: None,
+            name: e.name.clone(),
+            score,
+            open_load: e.open_load,
+            reasons,
+        });
     }
     for p in partners {
         let mut score = 0;
@@ -136,7 +152,16 @@ pub fn rank(need: &Need, engineers: &[EngineerInfo], teams: &[TeamInfo], branche
         }
         score -= W_LOAD * p.open_load;
         reasons.push(format!("open_load:{}", p.open_load));
-        out.push(Candidate { kind: "partner", engineer_id: None, team_id: None, partner_id: Some(p.id), name: p.name.clone(), score, open_load: p.open_load, reasons });
+        out.push(Candidate {
+            kind: "partner",
+            engineer_id: None,
+            team_id: None,
+            partner_id: Some(p.id),
+            name: p.name.clone(),
+            score,
+            open_load: p.open_load,
+            reasons,
+        });
     }
     out.sort_by(|a, b| b.score.cmp(&a.score).then(a.open_load.cmp(&b.open_load)).then(a.name.cmp(&b.name)));
     out.truncate(limit);
@@ -148,28 +173,59 @@ mod tests {
     use super::*;
 
     fn eng(id: i64, team: i64, skills: &[&str], load: i64) -> EngineerInfo {
-        EngineerInfo { id: UserId(id), name: format!("e{id}"), tier: Tier::L1, team: Some(TeamId(team)), branch: None, skills: skills.iter().map(|s| (*s).to_owned()).collect(), open_load: load }
+        EngineerInfo {
+            id: UserId(id),
+            name: format!("e{id}"),
+            tier: Tier::L1,
+            team: Some(TeamId(team)),
+            branch: None,
+            skills: skills.iter().map(|s| (*s).to_owned()).collect(),
+            open_load: load,
+        }
     }
 
     fn world() -> (Vec<EngineerInfo>, Vec<TeamInfo>, Vec<BranchInfo>, Vec<PartnerInfo>) {
-        let engineers = vec![eng(1, 10, &["存储阵列"], 4), eng(2, 10, &["备份一体机"], 0), eng(3, 20, &["备份一体机"], 0), eng(4, 30, &[], 0)];
-        let teams = vec![TeamInfo { id: TeamId(10), branch: Some(BranchId(1)) }, TeamInfo { id: TeamId(20), branch: Some(BranchId(2)) }, TeamInfo { id: TeamId(30), branch: Some(BranchId(3)) }];
+        let engineers = vec![
+            eng(1, 10, &["存储阵列"], 4),
+            eng(2, 10, &["备份一体机"], 0),
+            eng(3, 20, &["备份一体机"], 0),
+            eng(4, 30, &[], 0),
+        ];
+        let teams = vec![
+            TeamInfo { id: TeamId(10), branch: Some(BranchId(1)) },
+            TeamInfo { id: TeamId(20), branch: Some(BranchId(2)) },
+            TeamInfo { id: TeamId(30), branch: Some(BranchId(3)) },
+        ];
         let branches = vec![
             BranchInfo { id: BranchId(1), city_code: "320100000000".into(), covered: vec!["320200000000".into()] },
             BranchInfo { id: BranchId(2), city_code: "340100000000".into(), covered: vec![] },
             BranchInfo { id: BranchId(3), city_code: "110000000000".into(), covered: vec![] },
         ];
-        let partners = vec![PartnerInfo { id: PartnerId(9), name: "合肥伙伴".into(), cities: vec!["340800000000".into()], open_load: 1 }];
+        let partners = vec![PartnerInfo {
+            id: PartnerId(9),
+            name: "合肥伙伴".into(),
+            cities: vec!["340800000000".into()],
+            open_load: 1,
+        }];
         (engineers, teams, branches, partners)
     }
 
     #[test]
     fn the_implementation_engineer_and_dedicated_team_come_first() {
         let (e, t, b, p) = world();
-        let need = Need { city: Some("320200000000".into()), product_terms: vec!["备份一体机".into()], dedicated_team: Some(TeamId(10)), implementation_engineer: Some(UserId(1)), project_partner: None };
+        let need = Need {
+            city: Some("320200000000".into()),
+            product_terms: vec!["备份一体机".into()],
+            dedicated_team: Some(TeamId(10)),
+            implementation_engineer: Some(UserId(1)),
+            project_partner: None,
+        };
         let r = rank(&need, &e, &t, &b, &p, 10);
         assert_eq!(r[0].engineer_id, Some(UserId(1)));
-        assert_eq!(r[0].reasons, vec!["implementation_engineer", "dedicated_team", "branch_covers_city", "open_load:4"]);
+        assert_eq!(
+            r[0].reasons,
+            vec!["implementation_engineer", "dedicated_team", "branch_covers_city", "open_load:4"]
+        );
         assert_eq!(r[1].engineer_id, Some(UserId(2)));
         assert!(r[1].reasons.contains(&"skill:备份一体机".to_owned()));
         assert_eq!(r.len(), 2, "engineers with no tie to the event are not offered");

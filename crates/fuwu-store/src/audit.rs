@@ -21,10 +21,7 @@ pub struct AuditEntry {
 }
 
 /// Records a change.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one audit row has this many facts"
-)]
+#[expect(clippy::too_many_arguments, reason = "one audit row has this many facts")]
 pub async fn record(
     conn: &mut Conn,
     at: i64,
@@ -64,19 +61,12 @@ pub async fn list(
     let mut sql = Sql::default();
     let mut conds = Vec::new();
     if let Some(e) = entity {
-        conds.push(format!(
-            "entity = {}",
-            sql.arg(Val::Text(Some(e.to_owned())))
-        ));
+        conds.push(format!("entity = {}", sql.arg(Val::Text(Some(e.to_owned())))));
     }
     if let Some(i) = entity_id {
         conds.push(format!("entity_id = {}", sql.arg(Val::Int(Some(i)))));
     }
-    let where_ = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
+    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
     let lim = sql.arg(Val::Int(Some(limit)));
     let off = sql.arg(Val::Int(Some(offset)));
     sql.text = format!(

@@ -6,30 +6,20 @@ use crate::{Conn, Result};
 use sqlx::Row;
 
 /// The stored password hash and active flag of a login.
-pub async fn credentials(
-    conn: &mut Conn,
-    login: &str,
-) -> Result<Option<(i64, Option<String>, bool)>> {
+pub async fn credentials(conn: &mut Conn, login: &str) -> Result<Option<(i64, Option<String>, bool)>> {
     let row = sqlx::query("SELECT id, password_hash, active FROM users WHERE login = $1")
         .bind(login.to_owned())
         .fetch_optional(conn)
         .await?;
     match row {
-        Some(r) => Ok(Some((
-            r.try_get("id")?,
-            r.try_get("password_hash")?,
-            r.try_get::<i64, _>("active")? != 0,
-        ))),
+        Some(r) => Ok(Some((r.try_get("id")?, r.try_get("password_hash")?, r.try_get::<i64, _>("active")? != 0))),
         None => Ok(None),
     }
 }
 
 /// The password hash of a user.
 pub async fn password_hash(conn: &mut Conn, user_id: i64) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?;
+    let row = sqlx::query("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_optional(conn).await?;
     Ok(match row {
         Some(r) => r.try_get("password_hash")?,
         None => None,
@@ -58,28 +48,20 @@ pub async fn note_attempt(conn: &mut Conn, login: &str, ip: &str, at: i64, ok: b
 }
 
 /// Failed attempts since `since` for this login, and from this address.
-pub async fn recent_failures(
-    conn: &mut Conn,
-    login: &str,
-    ip: &str,
-    since: i64,
-) -> Result<(i64, i64)> {
-    let by_login: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at >= $2 AND succeeded = 0",
-    )
-    .bind(login.to_owned())
-    .bind(since)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    let by_ip: i64 = sqlx::query(
-        "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at >= $2 AND succeeded = 0",
-    )
-    .bind(ip.to_owned())
-    .bind(since)
-    .fetch_one(conn)
-    .await?
-    .try_get(0)?;
+pub async fn recent_failures(conn: &mut Conn, login: &str, ip: &str, since: i64) -> Result<(i64, i64)> {
+    let by_login: i64 =
+        sqlx::query("SELECT COUNT(*) FROM login_attempts WHERE login = $1 AND at >= $2 AND succeeded = 0")
+            .bind(login.to_owned())
+            .bind(since)
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    let by_ip: i64 = sqlx::query("SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at >= $2 AND succeeded = 0")
+        .bind(ip.to_owned())
+        .bind(since)
+        .fetch_one(conn)
+        .await?
+        .try_get(0)?;
     Ok((by_login, by_ip))
 }
 
@@ -106,53 +88,33 @@ pub async fn create_session(
 }
 
 /// The user and CSRF token of a live session.
-pub async fn session(
-    conn: &mut Conn,
-    token_hash: &str,
-    now: i64,
-) -> Result<Option<(i64, String, i64)>> {
-    let row = sqlx::query(
-        "SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2",
-    )
-    .bind(token_hash.to_owned())
-    .bind(now)
-    .fetch_optional(conn)
-    .await?;
+pub async fn session(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<(i64, String, i64)>> {
+    let row =
+        sqlx::query("SELECT user_id, csrf_token, last_seen_at FROM sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash.to_owned())
+            .bind(now)
+            .fetch_optional(conn)
+            .await?;
     match row {
-        Some(r) => Ok(Some((
-            r.try_get("user_id")?,
-            r.try_get("csrf_token")?,
-            r.try_get("last_seen_at")?,
-        ))),
+        Some(r) => Ok(Some((r.try_get("user_id")?, r.try_get("csrf_token")?, r.try_get("last_seen_at")?))),
         None => Ok(None),
     }
 }
 
 /// Ends a session.
 pub async fn delete_session(conn: &mut Conn, token_hash: &str) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-        .bind(token_hash.to_owned())
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash.to_owned()).execute(conn).await?;
     Ok(())
 }
 
 /// Ends every session of a user (password change, deactivation).
 pub async fn delete_user_sessions(conn: &mut Conn, user_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-        .bind(user_id)
-        .execute(conn)
-        .await?;
+    sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }
 
 /// Moves a session's expiry (sliding expiry).
-pub async fn touch_session(
-    conn: &mut Conn,
-    token_hash: &str,
-    now: i64,
-    expires: i64,
-) -> Result<()> {
+pub async fn touch_session(conn: &mut Conn, token_hash: &str, now: i64, expires: i64) -> Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
         .bind(now)
         .bind(expires)
@@ -179,24 +141,14 @@ fn token_info(r: &sqlx::any::AnyRow) -> Result<TokenInfo> {
         user_id: r.try_get("user_id")?,
         name: r.try_get("name")?,
         created_at: crate::ms_to_rfc3339(r.try_get("created_at")?),
-        last_used_at: r
-            .try_get::<Option<i64>, _>("last_used_at")?
-            .map(crate::ms_to_rfc3339),
-        revoked_at: r
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(crate::ms_to_rfc3339),
+        last_used_at: r.try_get::<Option<i64>, _>("last_used_at")?.map(crate::ms_to_rfc3339),
+        revoked_at: r.try_get::<Option<i64>, _>("revoked_at")?.map(crate::ms_to_rfc3339),
     })
 }
 
 const TOKEN_COLS: &str = "id, user_id, name, created_at, last_used_at, revoked_at";
 
-pub async fn create_token(
-    conn: &mut Conn,
-    user_id: i64,
-    name: &str,
-    token_hash: &str,
-    now: i64,
-) -> Result<TokenInfo> {
+pub async fn create_token(conn: &mut Conn, user_id: i64, name: &str, token_hash: &str, now: i64) -> Result<TokenInfo> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4) RETURNING {TOKEN_COLS}"
     )))
@@ -211,20 +163,17 @@ pub async fn create_token(
 
 /// The user of a live (not revoked) token; marks it used.
 pub async fn token_user(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<i64>> {
-    let row = sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-        .bind(token_hash.to_owned())
-        .fetch_optional(&mut *conn)
-        .await?;
+    let row =
+        sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash.to_owned())
+            .fetch_optional(&mut *conn)
+            .await?;
     let Some(r) = row else { return Ok(None) };
     let (id, user): (i64, i64) = (r.try_get("id")?, r.try_get("user_id")?);
     let last: Option<i64> = r.try_get("last_used_at")?;
     // Write the use at most once a minute: reads must not turn into writes.
     if last.is_none_or(|l| now - l > 60_000) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(conn)
-            .await?;
+        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
     }
     Ok(Some(user))
 }
@@ -240,12 +189,10 @@ pub async fn list_tokens(conn: &mut Conn, user_id: Option<i64>) -> Result<Vec<To
 }
 
 pub async fn get_token(conn: &mut Conn, id: i64) -> Result<Option<TokenInfo>> {
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1"
-    )))
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {TOKEN_COLS} FROM api_tokens WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(token_info).transpose()
 }
 

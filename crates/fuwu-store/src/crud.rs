@@ -25,10 +25,7 @@ pub struct Sql {
 
 impl Sql {
     pub fn new(text: &str) -> Sql {
-        Sql {
-            text: text.to_owned(),
-            args: Vec::new(),
-        }
+        Sql { text: text.to_owned(), args: Vec::new() }
     }
 
     pub fn push(&mut self, s: &str) -> &mut Sql {
@@ -62,12 +59,7 @@ impl Sql {
     }
 
     pub async fn execute(&self, conn: &mut Conn) -> Result<u64> {
-        Ok(self
-            .query()
-            .execute(conn)
-            .await
-            .map_err(classify)?
-            .rows_affected())
+        Ok(self.query().execute(conn).await.map_err(classify)?.rows_affected())
     }
 }
 
@@ -100,20 +92,12 @@ fn to_val(kind: Kind, v: Option<&Value>) -> Result<Val> {
 /// Reads one stored column back into JSON.
 fn from_row(kind: Kind, row: &AnyRow, name: &str) -> Result<Value> {
     Ok(match kind {
-        Kind::Int => row
-            .try_get::<Option<i64>, _>(name)?
-            .map_or(Value::Null, Value::from),
-        Kind::Bool => row
-            .try_get::<Option<i64>, _>(name)?
-            .map_or(Value::Null, |b| Value::Bool(b != 0)),
-        Kind::Text => row
-            .try_get::<Option<String>, _>(name)?
-            .map_or(Value::Null, Value::String),
+        Kind::Int => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, Value::from),
+        Kind::Bool => row.try_get::<Option<i64>, _>(name)?.map_or(Value::Null, |b| Value::Bool(b != 0)),
+        Kind::Text => row.try_get::<Option<String>, _>(name)?.map_or(Value::Null, Value::String),
         Kind::Json => match row.try_get::<Option<String>, _>(name)? {
             None => Value::Null,
-            Some(s) => {
-                serde_json::from_str(&s).map_err(|e| StoreError::Decode(format!("{name}: {e}")))?
-            }
+            Some(s) => serde_json::from_str(&s).map_err(|e| StoreError::Decode(format!("{name}: {e}")))?,
         },
     })
 }
@@ -135,14 +119,8 @@ pub fn decode(def: &TableDef, row: &AnyRow) -> Result<Map<String, Value>> {
     let mut m = Map::new();
     m.insert("id".into(), row.try_get::<i64, _>("id")?.into());
     m.insert("version".into(), row.try_get::<i64, _>("version")?.into());
-    m.insert(
-        "created_at".into(),
-        ms_to_rfc3339(row.try_get::<i64, _>("created_at")?).into(),
-    );
-    m.insert(
-        "updated_at".into(),
-        ms_to_rfc3339(row.try_get::<i64, _>("updated_at")?).into(),
-    );
+    m.insert("created_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("created_at")?).into());
+    m.insert("updated_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("updated_at")?).into());
     for c in def.cols {
         m.insert(c.name.to_owned(), from_row(c.kind, row, c.name)?);
     }
@@ -150,29 +128,15 @@ pub fn decode(def: &TableDef, row: &AnyRow) -> Result<Map<String, Value>> {
 }
 
 /// Inserts a record; returns its id.
-pub async fn insert(
-    conn: &mut Conn,
-    def: &TableDef,
-    data: &Map<String, Value>,
-    now: i64,
-) -> Result<i64> {
+pub async fn insert(conn: &mut Conn, def: &TableDef, data: &Map<String, Value>, now: i64) -> Result<i64> {
     let mut sql = Sql::default();
     let mut names = vec!["version", "created_at", "updated_at"];
-    let mut marks = vec![
-        sql.arg(Val::Int(Some(1))),
-        sql.arg(Val::Int(Some(now))),
-        sql.arg(Val::Int(Some(now))),
-    ];
+    let mut marks = vec![sql.arg(Val::Int(Some(1))), sql.arg(Val::Int(Some(now))), sql.arg(Val::Int(Some(now)))];
     for c in def.cols {
         names.push(c.name);
         marks.push(sql.arg(to_val(c.kind, data.get(c.name))?));
     }
-    sql.text = format!(
-        "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
-        def.table,
-        names.join(", "),
-        marks.join(", ")
-    );
+    sql.text = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING id", def.table, names.join(", "), marks.join(", "));
     let row = sql.query().fetch_one(conn).await.map_err(classify)?;
     Ok(row.try_get::<i64, _>(0)?)
 }
@@ -188,21 +152,14 @@ pub async fn update(
     now: i64,
 ) -> Result<bool> {
     let mut sql = Sql::default();
-    let mut sets = vec![
-        format!("updated_at = {}", sql.arg(Val::Int(Some(now)))),
-        "version = version + 1".to_owned(),
-    ];
+    let mut sets = vec![format!("updated_at = {}", sql.arg(Val::Int(Some(now)))), "version = version + 1".to_owned()];
     for c in def.cols {
         let mark = sql.arg(to_val(c.kind, data.get(c.name))?);
         sets.push(format!("{} = {mark}", c.name));
     }
     let id_mark = sql.arg(Val::Int(Some(id)));
     let v_mark = sql.arg(Val::Int(Some(version)));
-    sql.text = format!(
-        "UPDATE {} SET {} WHERE id = {id_mark} AND version = {v_mark}",
-        def.table,
-        sets.join(", ")
-    );
+    sql.text = format!("UPDATE {} SET {} WHERE id = {id_mark} AND version = {v_mark}", def.table, sets.join(", "));
     Ok(sql.execute(conn).await? == 1)
 }
 
@@ -210,11 +167,7 @@ pub async fn update(
 pub async fn get(conn: &mut Conn, def: &TableDef, id: i64) -> Result<Option<Map<String, Value>>> {
     let mut sql = Sql::default();
     let mark = sql.arg(Val::Int(Some(id)));
-    sql.text = format!(
-        "SELECT {} FROM {} WHERE id = {mark}",
-        select_list(def),
-        def.table
-    );
+    sql.text = format!("SELECT {} FROM {} WHERE id = {mark}", select_list(def), def.table);
     match sql.fetch_optional(conn).await? {
         Some(row) => Ok(Some(decode(def, &row)?)),
         None => Ok(None),
@@ -222,27 +175,14 @@ pub async fn get(conn: &mut Conn, def: &TableDef, id: i64) -> Result<Option<Map<
 }
 
 /// Records by ids (order not kept).
-pub async fn get_many(
-    conn: &mut Conn,
-    def: &TableDef,
-    ids: &[i64],
-) -> Result<Vec<Map<String, Value>>> {
+pub async fn get_many(conn: &mut Conn, def: &TableDef, ids: &[i64]) -> Result<Vec<Map<String, Value>>> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
     let mut sql = Sql::default();
     let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
-    sql.text = format!(
-        "SELECT {} FROM {} WHERE id IN ({})",
-        select_list(def),
-        def.table,
-        marks.join(", ")
-    );
-    sql.fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| decode(def, r))
-        .collect()
+    sql.text = format!("SELECT {} FROM {} WHERE id IN ({})", select_list(def), def.table, marks.join(", "));
+    sql.fetch_all(conn).await?.iter().map(|r| decode(def, r)).collect()
 }
 
 /// What a list asks for.
@@ -252,6 +192,8 @@ pub struct ListSpec {
     pub filters: Vec<(String, Val)>,
     /// A text that one of the search columns must contain (case-insensitive).
     pub q: Option<String>,
+    /// Further conditions, each with `?` placeholders and their values.
+    pub conds: Vec<(String, Vec<Val>)>,
     /// The caller's customer scope, applied to this column (`id` for customers, else `customer_id`).
     pub scope: Option<(CustomerScope, &'static str)>,
     /// Column to sort by, and whether descending; ties break on id.
@@ -274,11 +216,7 @@ pub fn like_pattern(needle: &str) -> String {
 }
 
 /// A page of records and the total that match.
-pub async fn list(
-    conn: &mut Conn,
-    def: &TableDef,
-    spec: &ListSpec,
-) -> Result<(Vec<Map<String, Value>>, i64)> {
+pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(Vec<Map<String, Value>>, i64)> {
     let mut sql = Sql::default();
     let mut conds: Vec<String> = Vec::new();
     for (col, v) in &spec.filters {
@@ -289,77 +227,52 @@ pub async fn list(
         && !def.search.is_empty()
     {
         let mark = sql.arg(Val::Text(Some(like_pattern(&q.to_lowercase()))));
-        let ors: Vec<String> = def
-            .search
-            .iter()
-            .map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'"))
-            .collect();
+        let ors: Vec<String> = def.search.iter().map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'")).collect();
         conds.push(format!("({})", ors.join(" OR ")));
+    }
+    for (text, vals) in &spec.conds {
+        let mut rendered = String::new();
+        let mut vals = vals.iter();
+        for ch in text.chars() {
+            if ch == '?' {
+                rendered.push_str(&sql.arg(vals.next().cloned().unwrap_or(Val::Int(None))));
+            } else {
+                rendered.push(ch);
+            }
+        }
+        conds.push(format!("({rendered})"));
     }
     if let Some((scope, col)) = &spec.scope
         && let Some(cond) = scope_condition(&mut sql, scope, col)
     {
         conds.push(cond);
     }
-    let where_ = if conds.is_empty() {
-        String::new()
-    } else {
-        format!(" WHERE {}", conds.join(" AND "))
-    };
-    let count_sql = Sql {
-        text: format!("SELECT COUNT(*) FROM {}{where_}", def.table),
-        args: sql.args.clone(),
-    };
-    let total: i64 = count_sql
-        .query()
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(classify)?
-        .try_get(0)?;
+    let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
+    let count_sql = Sql { text: format!("SELECT COUNT(*) FROM {}{where_}", def.table), args: sql.args.clone() };
+    let total: i64 = count_sql.query().fetch_one(&mut *conn).await.map_err(classify)?.try_get(0)?;
     let order = match &spec.sort {
-        Some((col, desc)) => format!(
-            "{col} {}, id {}",
-            if *desc { "DESC" } else { "ASC" },
-            if *desc { "DESC" } else { "ASC" }
-        ),
+        Some((col, desc)) => {
+            format!("{col} {}, id {}", if *desc { "DESC" } else { "ASC" }, if *desc { "DESC" } else { "ASC" })
+        }
         None => "id ASC".to_owned(),
     };
     let lim = sql.arg(Val::Int(Some(spec.limit)));
     let off = sql.arg(Val::Int(Some(spec.offset)));
-    sql.text = format!(
-        "SELECT {} FROM {}{where_} ORDER BY {order} LIMIT {lim} OFFSET {off}",
-        select_list(def),
-        def.table
-    );
+    sql.text =
+        format!("SELECT {} FROM {}{where_} ORDER BY {order} LIMIT {lim} OFFSET {off}", select_list(def), def.table);
     let rows = sql.fetch_all(conn).await?;
-    let items = rows
-        .iter()
-        .map(|r| decode(def, r))
-        .collect::<Result<Vec<_>>>()?;
+    let items = rows.iter().map(|r| decode(def, r)).collect::<Result<Vec<_>>>()?;
     Ok((items, total))
 }
 
 /// Whether a row exists, and its `customer_id` when the table has one.
-pub async fn owner_of(
-    conn: &mut Conn,
-    table: &str,
-    has_customer: bool,
-    id: i64,
-) -> Result<Option<Option<i64>>> {
-    let col = if has_customer {
-        "customer_id"
-    } else {
-        "NULL AS customer_id"
-    };
+pub async fn owner_of(conn: &mut Conn, table: &str, has_customer: bool, id: i64) -> Result<Option<Option<i64>>> {
+    let col = if has_customer { "customer_id" } else { "NULL AS customer_id" };
     let mut sql = Sql::default();
     let mark = sql.arg(Val::Int(Some(id)));
     sql.text = format!("SELECT {col} FROM {table} WHERE id = {mark}");
     match sql.fetch_optional(conn).await? {
-        Some(row) => Ok(Some(if has_customer {
-            Some(row.try_get::<i64, _>(0)?)
-        } else {
-            None
-        })),
+        Some(row) => Ok(Some(if has_customer { Some(row.try_get::<i64, _>(0)?) } else { None })),
         None => Ok(None),
     }
 }
@@ -389,11 +302,7 @@ pub async fn find_duplicate(
         let mark = sql.arg(Val::Int(Some(x)));
         conds.push(format!("id <> {mark}"));
     }
-    sql.text = format!(
-        "SELECT id FROM {} WHERE {} LIMIT 1",
-        def.table,
-        conds.join(" AND ")
-    );
+    sql.text = format!("SELECT id FROM {} WHERE {} LIMIT 1", def.table, conds.join(" AND "));
     match sql.fetch_optional(conn).await? {
         Some(row) => Ok(Some(row.try_get::<i64, _>(0)?)),
         None => Ok(None),
@@ -412,9 +321,7 @@ pub fn scope_condition(sql: &mut Sql, scope: &CustomerScope, col: &str) -> Optio
         }
         CustomerScope::Partner(p) => {
             let m = sql.arg(Val::Int(Some(p.0)));
-            Some(format!(
-                "{col} IN (SELECT customer_id FROM projects WHERE partner_id = {m})"
-            ))
+            Some(format!("{col} IN (SELECT customer_id FROM projects WHERE partner_id = {m})"))
         }
         CustomerScope::Team { team, engineer } => {
             let e = sql.arg(Val::Int(Some(engineer.0)));
@@ -427,11 +334,7 @@ pub fn scope_condition(sql: &mut Sql, scope: &CustomerScope, col: &str) -> Optio
 }
 
 /// Whether a customer lies inside a scope.
-pub async fn customer_in_scope(
-    conn: &mut Conn,
-    scope: &CustomerScope,
-    customer: i64,
-) -> Result<bool> {
+pub async fn customer_in_scope(conn: &mut Conn, scope: &CustomerScope, customer: i64) -> Result<bool> {
     let mut sql = Sql::default();
     let m = sql.arg(Val::Int(Some(customer)));
     let cond = scope_condition(&mut sql, scope, "id");

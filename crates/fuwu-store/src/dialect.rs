@@ -39,9 +39,7 @@ impl Dialect {
     /// Serialises concurrent migrators (several servers starting on one database).
     pub async fn lock_for_migration(self, conn: &mut Conn) -> Result<()> {
         if self == Dialect::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock(7417001)")
-                .execute(conn)
-                .await?;
+            sqlx::query("SELECT pg_advisory_xact_lock(7417001)").execute(conn).await?;
         }
         Ok(())
     }
@@ -60,8 +58,6 @@ pub async fn sqlite_backup(db: &crate::Db, file: &std::path::Path) -> Result<()>
         ));
     }
     let target = file.to_string_lossy().replace('\'', "''");
-    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
-        .execute(db.reader())
-        .await?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'"))).execute(db.reader()).await?;
     Ok(())
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod crud;
 pub mod dialect;
+pub mod events;
 pub mod lookup;
 pub mod migrate;
 pub mod tables;
@@ -75,44 +76,27 @@ impl Db {
         std::fs::create_dir_all(dir)
             .map_err(|e| StoreError::Decode(format!("cannot create {}: {e}", dir.display())))?;
         let path = dir.join("fuwu.db");
-        Db::connect(
-            &format!("sqlite://{}?mode=rwc", path.display()),
-            ConnectOptions::default(),
-        )
-        .await
+        Db::connect(&format!("sqlite://{}?mode=rwc", path.display()), ConnectOptions::default()).await
     }
 
     /// Connects to `sqlite://…` or `postgres://…`.
     pub async fn connect(url: &str, opts: ConnectOptions) -> Result<Db> {
         sqlx::any::install_default_drivers();
-        let dialect = Dialect::of_url(url).ok_or_else(|| {
-            StoreError::Decode("the database URL must start with sqlite: or postgres:".into())
-        })?;
+        let dialect = Dialect::of_url(url)
+            .ok_or_else(|| StoreError::Decode("the database URL must start with sqlite: or postgres:".into()))?;
         let connect = AnyConnectOptions::from_str(url)?;
         match dialect {
             Dialect::Sqlite => {
                 let write = sqlite_pool(1).connect_with(connect.clone()).await?;
-                let read = sqlite_pool(opts.max_connections.unwrap_or(4))
-                    .connect_with(connect)
-                    .await?;
-                Ok(Db {
-                    dialect,
-                    write,
-                    read,
-                })
+                let read = sqlite_pool(opts.max_connections.unwrap_or(4)).connect_with(connect).await?;
+                Ok(Db { dialect, write, read })
             }
             Dialect::Postgres => {
                 let schema = opts.schema.clone();
                 if let Some(s) = &schema {
-                    let pool = AnyPoolOptions::new()
-                        .max_connections(1)
-                        .connect_with(connect.clone())
+                    let pool = AnyPoolOptions::new().max_connections(1).connect_with(connect.clone()).await?;
+                    pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA IF NOT EXISTS {}", dialect::ident(s))))
                         .await?;
-                    pool.execute(sqlx::AssertSqlSafe(format!(
-                        "CREATE SCHEMA IF NOT EXISTS {}",
-                        dialect::ident(s)
-                    )))
-                    .await?;
                     pool.close().await;
                 }
                 let pool = AnyPoolOptions::new()
@@ -122,22 +106,15 @@ impl Db {
                         let schema = schema.clone();
                         Box::pin(async move {
                             if let Some(s) = schema {
-                                conn.execute(sqlx::AssertSqlSafe(format!(
-                                    "SET search_path TO {}",
-                                    dialect::ident(&s)
-                                )))
-                                .await?;
+                                conn.execute(sqlx::AssertSqlSafe(format!("SET search_path TO {}", dialect::ident(&s))))
+                                    .await?;
                             }
                             Ok(())
                         })
                     })
                     .connect_with(connect)
                     .await?;
-                Ok(Db {
-                    dialect,
-                    write: pool.clone(),
-                    read: pool,
-                })
+                Ok(Db { dialect, write: pool.clone(), read: pool })
             }
         }
     }
@@ -166,18 +143,15 @@ impl Db {
 }
 
 fn sqlite_pool(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
-        .max_connections(max)
-        .acquire_timeout(Duration::from_secs(30))
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                conn.execute("PRAGMA journal_mode = WAL").await?;
-                conn.execute("PRAGMA synchronous = NORMAL").await?;
-                conn.execute("PRAGMA foreign_keys = ON").await?;
-                conn.execute("PRAGMA busy_timeout = 10000").await?;
-                Ok(())
-            })
+    AnyPoolOptions::new().max_connections(max).acquire_timeout(Duration::from_secs(30)).after_connect(|conn, _| {
+        Box::pin(async move {
+            conn.execute("PRAGMA journal_mode = WAL").await?;
+            conn.execute("PRAGMA synchronous = NORMAL").await?;
+            conn.execute("PRAGMA foreign_keys = ON").await?;
+            conn.execute("PRAGMA busy_timeout = 10000").await?;
+            Ok(())
         })
+    })
 }
 
 /// Milliseconds since the Unix epoch, the stored form of every time.
@@ -187,8 +161,6 @@ pub fn now_ms() -> i64 {
 
 /// RFC 3339 text of a stored time.
 pub fn ms_to_rfc3339(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
+    jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default()
 }
 pub use sqlx::Error as SqlxError;

@@ -6,10 +6,7 @@ use sqlx::Row;
 
 /// Replaces the lookup rows of a contact's phones.
 pub async fn set_contact_phones(conn: &mut Conn, contact_id: i64, phones: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1")
-        .bind(contact_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query("DELETE FROM contact_phones WHERE contact_id = $1").bind(contact_id).execute(&mut *conn).await?;
     let mut seen: Vec<&str> = Vec::new();
     for p in phones {
         let key = fuwu_core::records::phone_key(p);
@@ -27,11 +24,7 @@ pub async fn set_contact_phones(conn: &mut Conn, contact_id: i64, phones: &[Stri
 }
 
 async fn ids(conn: &mut Conn, sql: Sql) -> Result<Vec<i64>> {
-    sql.fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| Ok(r.try_get::<i64, _>(0)?))
-        .collect()
+    sql.fetch_all(conn).await?.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
 }
 
 /// Customers with a contact at this normalised phone number.
@@ -68,11 +61,7 @@ pub async fn assets_by_serial(conn: &mut Conn, serial: &str) -> Result<Vec<(i64,
     let mut sql = Sql::default();
     let m = sql.arg(Val::Text(Some(serial.trim().to_uppercase())));
     sql.text = format!("SELECT customer_id, id FROM assets WHERE serial_number = {m}");
-    sql.fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
-        .collect()
+    sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
 }
 
 /// (customer, contract) with this contract number.
@@ -95,9 +84,5 @@ pub async fn projects_by_text(conn: &mut Conn, text: &str, limit: i64) -> Result
     sql.text = format!(
         "SELECT customer_id, id FROM projects WHERE code = {exact} OR lower(name) LIKE {like} ESCAPE '\\' ORDER BY id LIMIT {l}"
     );
-    sql.fetch_all(conn)
-        .await?
-        .iter()
-        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?)))
-        .collect()
+    sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
 }

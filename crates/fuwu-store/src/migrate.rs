@@ -7,11 +7,10 @@ use crate::{Db, Result};
 use sqlx::Row;
 
 /// The migrations, in order: (version, name, portable SQL).
-pub const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
+    (2, "service_flow", include_str!("../migrations/0002_service_flow.sql")),
+];
 
 /// Applies the migrations not yet applied; returns how many ran.
 pub async fn run(db: &Db) -> Result<usize> {
@@ -35,18 +34,14 @@ pub async fn run(db: &Db) -> Result<usize> {
         }
         let ddl = db.dialect.render_ddl(sql);
         for stmt in split_statements(&ddl) {
-            sqlx::query(sqlx::AssertSqlSafe(stmt))
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(sqlx::AssertSqlSafe(stmt)).execute(&mut *tx).await?;
         }
-        sqlx::query(
-            "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
-        )
-        .bind(*version)
-        .bind(*name)
-        .bind(crate::now_ms())
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
+            .bind(*version)
+            .bind(*name)
+            .bind(crate::now_ms())
+            .execute(&mut *tx)
+            .await?;
         applied += 1;
     }
     tx.commit().await?;
@@ -55,14 +50,6 @@ pub async fn run(db: &Db) -> Result<usize> {
 
 /// Splits a migration into statements, dropping `--` comment lines.
 fn split_statements(sql: &str) -> Vec<String> {
-    let body: String = sql
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("--"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    body.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let body: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n");
+    body.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }

@@ -34,46 +34,18 @@ pub struct Col {
 }
 
 const fn c(name: &'static str, kind: Kind) -> Col {
-    Col {
-        name,
-        kind,
-        refs: None,
-    }
+    Col { name, kind, refs: None }
 }
 const fn r(name: &'static str, entity: &'static str) -> Col {
-    Col {
-        name,
-        kind: Kind::Int,
-        refs: Some(Ref {
-            entity,
-            same_customer: false,
-            many: false,
-        }),
-    }
+    Col { name, kind: Kind::Int, refs: Some(Ref { entity, same_customer: false, many: false }) }
 }
 /// A reference to a record of the same customer.
 const fn rc(name: &'static str, entity: &'static str) -> Col {
-    Col {
-        name,
-        kind: Kind::Int,
-        refs: Some(Ref {
-            entity,
-            same_customer: true,
-            many: false,
-        }),
-    }
+    Col { name, kind: Kind::Int, refs: Some(Ref { entity, same_customer: true, many: false }) }
 }
 /// A JSON list of references to records of the same customer.
 const fn rl(name: &'static str, entity: &'static str) -> Col {
-    Col {
-        name,
-        kind: Kind::Json,
-        refs: Some(Ref {
-            entity,
-            same_customer: true,
-            many: true,
-        }),
-    }
+    Col { name, kind: Kind::Json, refs: Some(Ref { entity, same_customer: true, many: true }) }
 }
 
 /// How a record relates to a customer.
@@ -98,6 +70,8 @@ pub enum Policy {
     Levels,
     /// Users: read with `ReadUsers`, write with `ManageUsers`.
     Users,
+    /// Event records: read and written only through the flow (app::events).
+    Events,
 }
 
 /// The description of one kind of record.
@@ -153,13 +127,7 @@ pub static BRANCH: TableDef = TableDef {
 pub static TEAM: TableDef = TableDef {
     entity: "team",
     table: "teams",
-    cols: &[
-        c("name", Text),
-        c("kind", Text),
-        r("branch_id", "branch"),
-        r("lead_user_id", "user"),
-        c("active", Bool),
-    ],
+    cols: &[c("name", Text), c("kind", Text), r("branch_id", "branch"), r("lead_user_id", "user"), c("active", Bool)],
     search: &["name"],
     sortable: &["name", "kind"],
     filters: &["kind", "branch_id", "active"],
@@ -208,14 +176,7 @@ pub static USER: TableDef = TableDef {
     ],
     search: &["login", "name", "skills"],
     sortable: &["login", "name", "role"],
-    filters: &[
-        "role",
-        "tier",
-        "team_id",
-        "branch_id",
-        "partner_id",
-        "active",
-    ],
+    filters: &["role", "tier", "team_id", "branch_id", "partner_id", "active"],
     uniques: &[(&["login"], "login")],
     link: Link::None,
     policy: Policy::Users,
@@ -224,13 +185,7 @@ pub static USER: TableDef = TableDef {
 pub static CUSTOMER: TableDef = TableDef {
     entity: "customer",
     table: "customers",
-    cols: &[
-        c("name", Text),
-        c("short_name", Text),
-        c("industry", Text),
-        c("notes", Text),
-        c("active", Bool),
-    ],
+    cols: &[c("name", Text), c("short_name", Text), c("industry", Text), c("notes", Text), c("active", Bool)],
     search: &["name", "short_name"],
     sortable: &["name", "industry"],
     filters: &["industry", "active"],
@@ -242,12 +197,7 @@ pub static CUSTOMER: TableDef = TableDef {
 pub static SITE: TableDef = TableDef {
     entity: "site",
     table: "sites",
-    cols: &[
-        r("customer_id", "customer"),
-        c("name", Text),
-        c("city_code", Text),
-        c("address", Text),
-    ],
+    cols: &[r("customer_id", "customer"), c("name", Text), c("city_code", Text), c("address", Text)],
     search: &["name", "address"],
     sortable: &["name", "city_code"],
     filters: &["customer_id", "city_code"],
@@ -292,12 +242,7 @@ pub static PROJECT: TableDef = TableDef {
     ],
     search: &["name", "code"],
     sortable: &["name", "code", "go_live_date"],
-    filters: &[
-        "customer_id",
-        "dedicated_team_id",
-        "implementation_engineer_id",
-        "partner_id",
-    ],
+    filters: &["customer_id", "dedicated_team_id", "implementation_engineer_id", "partner_id"],
     uniques: &[(&["code"], "code")],
     link: Link::Column,
     policy: Policy::Customer,
@@ -368,20 +313,179 @@ pub static CONTRACT: TableDef = TableDef {
     policy: Policy::Customer,
 };
 
+pub static EVENT: TableDef = TableDef {
+    entity: "event",
+    table: "events",
+    cols: &[
+        c("number", Text),
+        c("channel", Text),
+        c("kind", Text),
+        c("service_mode", Text),
+        r("customer_id", "customer"),
+        rc("site_id", "site"),
+        rc("project_id", "project"),
+        rc("asset_id", "asset"),
+        rc("contact_id", "contact"),
+        c("title", Text),
+        c("description", Text),
+        c("impact", Text),
+        c("urgency", Text),
+        c("priority", Text),
+        c("state", Text),
+        c("tier", Text),
+        c("team_id", Int),
+        c("assignee_id", Int),
+        c("partner_id", Int),
+        c("branch_id", Int),
+        c("major", Bool),
+        c("contract_id", Int),
+        c("entitled", Bool),
+        c("entitlement", Json),
+        c("flow", Json),
+        c("awaiting_approver", Text),
+        c("recorded_by", Int),
+        c("routing", Json),
+        c("documentation", Json),
+        c("review", Json),
+        c("resolution", Text),
+        c("resolved_at", Int),
+        c("closed_at", Int),
+    ],
+    search: &["number", "title", "description"],
+    sortable: &["number", "priority", "state"],
+    filters: &[
+        "state",
+        "priority",
+        "tier",
+        "customer_id",
+        "branch_id",
+        "partner_id",
+        "team_id",
+        "assignee_id",
+        "channel",
+        "kind",
+        "major",
+        "asset_id",
+        "project_id",
+    ],
+    uniques: &[(&["number"], "number")],
+    link: Link::Column,
+    policy: Policy::Events,
+};
+
+/// A child record of an event (journal, approvals, work, reports, files).
+const fn child(entity: &'static str, table: &'static str, cols: &'static [Col]) -> TableDef {
+    TableDef {
+        entity,
+        table,
+        cols,
+        search: &[],
+        sortable: &[],
+        filters: &["event_id"],
+        uniques: &[],
+        link: Link::None,
+        policy: Policy::Events,
+    }
+}
+
+pub static JOURNAL: TableDef = child(
+    "journal",
+    "event_journal",
+    &[c("event_id", Int), c("seq", Int), c("actor_id", Int), c("action", Text), c("detail", Json), c("changes", Json)],
+);
+
+pub static APPROVAL: TableDef = child(
+    "approval",
+    "approvals",
+    &[
+        c("event_id", Int),
+        c("purpose", Text),
+        c("approver", Text),
+        c("special_case", Bool),
+        c("requested_by", Int),
+        c("note", Text),
+        c("entitlement", Json),
+        c("decision", Text),
+        c("decided_by", Int),
+        c("decided_at", Int),
+        c("decision_reason", Text),
+        c("referred", Bool),
+    ],
+);
+
+pub static WORK_RECORD: TableDef = child(
+    "work_record",
+    "work_records",
+    &[
+        c("event_id", Int),
+        c("kind", Text),
+        c("internal", Bool),
+        c("body", Text),
+        c("author_id", Int),
+        c("minutes", Int),
+        c("planned_at", Text),
+        c("arrived_at", Text),
+        c("departed_at", Text),
+    ],
+);
+
+pub static REPORT: TableDef = child(
+    "report",
+    "reports",
+    &[
+        c("event_id", Int),
+        c("kind", Text),
+        c("report_version", Int),
+        c("content", Json),
+        c("content_hash", Text),
+        c("state", Text),
+        c("author_id", Int),
+        c("signer_name", Text),
+        c("signature", Text),
+        c("confirm_method", Text),
+        c("confirmed_at", Int),
+        c("confirm_token_hash", Text),
+        c("confirm_token_expires", Int),
+        c("superseded", Bool),
+    ],
+);
+
+pub static ATTACHMENT: TableDef = child(
+    "attachment",
+    "attachments",
+    &[
+        c("event_id", Int),
+        c("file_name", Text),
+        c("stored_name", Text),
+        c("content_type", Text),
+        c("size", Int),
+        c("sha256", Text),
+        c("internal", Bool),
+        c("uploaded_by", Int),
+    ],
+);
+
+pub static NOTIFICATION: TableDef = child(
+    "notification",
+    "notifications",
+    &[c("user_id", Int), c("event_id", Int), c("kind", Text), c("title", Text), c("read", Bool)],
+);
+
+pub static KNOWLEDGE: TableDef = TableDef {
+    entity: "knowledge_article",
+    table: "knowledge_articles",
+    cols: &[c("title", Text), c("body", Text), c("tags", Json), c("author_id", Int), c("event_id", Int)],
+    search: &["title", "body", "tags"],
+    sortable: &["title"],
+    filters: &["event_id"],
+    uniques: &[],
+    link: Link::None,
+    policy: Policy::Events,
+};
+
 /// Every described record, for lookups by entity name.
-pub static ALL: &[&TableDef] = &[
-    &BRANCH,
-    &TEAM,
-    &PARTNER,
-    &USER,
-    &CUSTOMER,
-    &SITE,
-    &CONTACT,
-    &PROJECT,
-    &ASSET,
-    &SERVICE_LEVEL,
-    &CONTRACT,
-];
+pub static ALL: &[&TableDef] =
+    &[&BRANCH, &TEAM, &PARTNER, &USER, &CUSTOMER, &SITE, &CONTACT, &PROJECT, &ASSET, &SERVICE_LEVEL, &CONTRACT];
 
 /// The description of an entity.
 pub fn by_entity(entity: &str) -> Option<&'static TableDef> {

@@ -66,68 +66,35 @@ impl ApiError {
             }
             AppError::Unauthenticated => (
                 StatusCode::UNAUTHORIZED,
-                d(
-                    StatusCode::UNAUTHORIZED,
-                    "unauthenticated",
-                    "log in, or send a valid bearer token".into(),
-                ),
+                d(StatusCode::UNAUTHORIZED, "unauthenticated", "log in, or send a valid bearer token".into()),
             ),
-            AppError::Forbidden(m) => (
-                StatusCode::FORBIDDEN,
-                d(StatusCode::FORBIDDEN, "forbidden", m.clone()),
-            ),
-            AppError::NotFound(what) => (
-                StatusCode::NOT_FOUND,
-                d(
-                    StatusCode::NOT_FOUND,
-                    "not_found",
-                    format!("{what} not found"),
-                ),
-            ),
-            AppError::Conflict {
-                message,
-                field,
-                current,
-            } => {
+            AppError::Forbidden(m) => (StatusCode::FORBIDDEN, d(StatusCode::FORBIDDEN, "forbidden", m.clone())),
+            AppError::NotFound(what) => {
+                (StatusCode::NOT_FOUND, d(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")))
+            }
+            AppError::Conflict { message, field, current } => {
                 let mut e = d(StatusCode::CONFLICT, "conflict", message.clone());
                 e.field = field.clone();
                 e.current = current.clone();
                 (StatusCode::CONFLICT, e)
             }
             AppError::Invalid(errs) => {
-                let mut e = d(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid",
-                    errs.to_string(),
-                );
+                let mut e = d(StatusCode::UNPROCESSABLE_ENTITY, "invalid", errs.to_string());
                 e.field = errs.0.first().map(|f| f.field.clone());
                 e.fields = errs.0.clone();
                 (StatusCode::UNPROCESSABLE_ENTITY, e)
             }
             AppError::TooLarge(n) => (
                 StatusCode::PAYLOAD_TOO_LARGE,
-                d(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    "too_large",
-                    format!("the request body is larger than {n} bytes"),
-                ),
+                d(StatusCode::PAYLOAD_TOO_LARGE, "too_large", format!("the request body is larger than {n} bytes")),
             ),
             AppError::UnsupportedMediaType(m) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                d(
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "unsupported_media_type",
-                    m.clone(),
-                ),
+                d(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", m.clone()),
             ),
-            AppError::TooMany(m) => (
-                StatusCode::TOO_MANY_REQUESTS,
-                d(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "too_many_requests",
-                    m.clone(),
-                ),
-            ),
+            AppError::TooMany(m) => {
+                (StatusCode::TOO_MANY_REQUESTS, d(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", m.clone()))
+            }
             AppError::Internal(_) => (
                 StatusCode::INTERNAL_SERVER_ERROR,
                 d(

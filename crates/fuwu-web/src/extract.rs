@@ -17,25 +17,16 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 
 /// A cookie's value from the request headers.
 pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|kv| {
-            let (k, v) = kv.trim().split_once('=')?;
-            (k == name).then(|| v.to_owned())
-        })
+    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
+        let (k, v) = kv.trim().split_once('=')?;
+        (k == name).then(|| v.to_owned())
+    })
 }
 
 /// The client's address: the connection's, or the first X-Forwarded-For hop
 /// when running behind a proxy.
 pub fn client_ip(parts: &Parts) -> String {
-    if let Some(f) = parts
-        .headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-    {
+    if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         return f.split(',').next().unwrap_or_default().trim().to_owned();
     }
     parts
@@ -46,11 +37,7 @@ pub fn client_ip(parts: &Parts) -> String {
 
 /// Compares two secrets in constant time.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The authenticated caller of an API request: a bearer token, or a session
@@ -60,27 +47,16 @@ pub struct Auth(pub Caller);
 impl FromRequestParts<AppState> for Auth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         if let Some(h) = parts.headers.get(header::AUTHORIZATION) {
-            let token = h
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .ok_or(AppError::Unauthenticated)?;
+            let token = h.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).ok_or(AppError::Unauthenticated)?;
             return Ok(Auth(auth::bearer(&state.app, token.trim()).await?));
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
         let (caller, csrf) = auth::session(&state.app, &token).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
+            let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
             if !same_secret(sent, &csrf) {
                 return Err(AppError::Forbidden(
                     "missing or wrong CSRF token (send it in the X-CSRF-Token header)".into(),
@@ -95,21 +71,12 @@ impl FromRequestParts<AppState> for Auth {
 /// Reads a JSON body: 415 if it is not JSON, 413 if too large, 400 if it is
 /// malformed, and the raw value otherwise.
 pub async fn json_value(req: Request, state: &AppState) -> Result<Value, ApiError> {
-    let ct = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let ct = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     if !ct.starts_with("application/json") {
-        return Err(
-            AppError::UnsupportedMediaType("send the body as application/json".into()).into(),
-        );
+        return Err(AppError::UnsupportedMediaType("send the body as application/json".into()).into());
     }
-    let bytes = Bytes::from_request(req, state)
-        .await
-        .map_err(|_| AppError::TooLarge(state.config.max_body_bytes))?;
-    serde_json::from_slice(&bytes)
-        .map_err(|e| AppError::bad(format!("the body is not valid JSON: {e}"), None).into())
+    let bytes = Bytes::from_request(req, state).await.map_err(|_| AppError::TooLarge(state.config.max_body_bytes))?;
+    serde_json::from_slice(&bytes).map_err(|e| AppError::bad(format!("the body is not valid JSON: {e}"), None).into())
 }
 
 /// Deserialises a JSON value into `T`, naming the field at fault (422).
@@ -159,32 +126,17 @@ impl<T: DeserializeOwned> FromRequest<AppState> for Versioned<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut v = json_value(req, state).await?;
-        let obj = v
-            .as_object_mut()
-            .ok_or_else(|| ApiError(AppError::bad("the body must be a JSON object", None)))?;
+        let obj = v.as_object_mut().ok_or_else(|| ApiError(AppError::bad("the body must be a JSON object", None)))?;
         let version = match obj.remove("version") {
             Some(Value::Number(n)) if n.as_i64().is_some() => n.as_i64().unwrap_or_default(),
             Some(_) => {
-                return Err(AppError::invalid(
-                    "version",
-                    "wrong_type",
-                    "version must be an integer",
-                )
-                .into());
+                return Err(AppError::invalid("version", "wrong_type", "version must be an integer").into());
             }
             None => {
-                return Err(AppError::invalid(
-                    "version",
-                    "required",
-                    "send the version the change is based on",
-                )
-                .into());
+                return Err(AppError::invalid("version", "required", "send the version the change is based on").into());
             }
         };
-        Ok(Versioned {
-            version,
-            data: decode(v)?,
-        })
+        Ok(Versioned { version, data: decode(v)? })
     }
 }
 
@@ -197,9 +149,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         match axum::extract::Path::<i64>::from_request_parts(parts, state).await {
             Ok(axum::extract::Path(id)) => Ok(Id(id)),
-            Err(_) => {
-                Err(AppError::bad("the id in the path must be an integer", Some("id")).into())
-            }
+            Err(_) => Err(AppError::bad("the id in the path must be an integer", Some("id")).into()),
         }
     }
 }

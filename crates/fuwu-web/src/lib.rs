@@ -25,10 +25,7 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig {
-            cookie_secure: true,
-            max_body_bytes: 1024 * 1024,
-        }
+        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024 }
     }
 }
 
@@ -55,10 +52,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(ops::routes())
         .merge(pages::routes())
         .merge(api::docs_router(&state.openapi))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)
 }

@@ -30,9 +30,7 @@ impl Metrics {
         let Ok(mut map) = self.series.lock() else {
             return;
         };
-        let s = map
-            .entry((method.to_owned(), route.to_owned(), status))
-            .or_default();
+        let s = map.entry((method.to_owned(), route.to_owned(), status)).or_default();
         s.count += 1;
         s.sum += seconds;
         for (i, b) in BUCKETS.iter().enumerate() {
@@ -65,18 +63,9 @@ impl Metrics {
                     s.buckets[i]
                 ));
             }
-            out.push_str(&format!(
-                "fuwu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
-                s.count
-            ));
-            out.push_str(&format!(
-                "fuwu_http_request_duration_seconds_sum{{{labels}}} {}\n",
-                s.sum
-            ));
-            out.push_str(&format!(
-                "fuwu_http_request_duration_seconds_count{{{labels}}} {}\n",
-                s.count
-            ));
+            out.push_str(&format!("fuwu_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n", s.count));
+            out.push_str(&format!("fuwu_http_request_duration_seconds_sum{{{labels}}} {}\n", s.sum));
+            out.push_str(&format!("fuwu_http_request_duration_seconds_count{{{labels}}} {}\n", s.count));
         }
         out
     }
@@ -86,16 +75,8 @@ impl Metrics {
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().as_str().to_owned();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let route = req.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
     let resp = next.run(req).await;
-    state.metrics.observe(
-        &method,
-        &route,
-        resp.status().as_u16(),
-        start.elapsed().as_secs_f64(),
-    );
+    state.metrics.observe(&method, &route, resp.status().as_u16(), start.elapsed().as_secs_f64());
     resp
 }

@@ -42,39 +42,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 async fn css() -> impl IntoResponse {
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
-        CSS,
-    )
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
 }
 
-fn login_page(
-    state: &AppState,
-    login: String,
-    error: Option<String>,
-    status: StatusCode,
-) -> Response {
+fn login_page(state: &AppState, login: String, error: Option<String>, status: StatusCode) -> Response {
     let csrf = auth::new_secret("");
-    let secure = if state.config.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
-    let mut resp = (
-        status,
-        LoginPage {
-            csrf: csrf.clone(),
-            login,
-            error,
-        },
-    )
-        .into_response();
-    if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"
-    )) {
+    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
+    let mut resp = (status, LoginPage { csrf: csrf.clone(), login, error }).into_response();
+    if let Ok(v) =
+        HeaderValue::from_str(&format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"))
+    {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp
@@ -97,49 +74,27 @@ async fn login_post(
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     let Ok(Form(f)) = form else {
-        return login_page(
-            &s,
-            String::new(),
-            Some("请填写用户名和密码".into()),
-            StatusCode::BAD_REQUEST,
-        );
+        return login_page(&s, String::new(), Some("请填写用户名和密码".into()), StatusCode::BAD_REQUEST);
     };
     let expected = cookie(&parts.headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_secret(&f.csrf, &expected) {
-        return login_page(
-            &s,
-            f.login,
-            Some("表单已过期，请重试（CSRF 校验失败）".into()),
-            StatusCode::FORBIDDEN,
-        );
+        return login_page(&s, f.login, Some("表单已过期，请重试（CSRF 校验失败）".into()), StatusCode::FORBIDDEN);
     }
     match auth::login(&s.app, f.login.trim(), &f.password, &client_ip(&parts)).await {
         Ok(session) => {
             let mut resp = Redirect::to("/").into_response();
-            resp.headers_mut()
-                .insert(header::SET_COOKIE, account_cookie(&s, Some(&session.token)));
+            resp.headers_mut().insert(header::SET_COOKIE, account_cookie(&s, Some(&session.token)));
             resp
         }
-        Err(AppError::TooMany(_)) => login_page(
-            &s,
-            f.login,
-            Some("登录失败次数过多，请稍后再试".into()),
-            StatusCode::TOO_MANY_REQUESTS,
-        ),
-        Err(AppError::Unauthenticated) => login_page(
-            &s,
-            f.login,
-            Some("用户名或密码错误".into()),
-            StatusCode::UNAUTHORIZED,
-        ),
+        Err(AppError::TooMany(_)) => {
+            login_page(&s, f.login, Some("登录失败次数过多，请稍后再试".into()), StatusCode::TOO_MANY_REQUESTS)
+        }
+        Err(AppError::Unauthenticated) => {
+            login_page(&s, f.login, Some("用户名或密码错误".into()), StatusCode::UNAUTHORIZED)
+        }
         Err(e) => {
             tracing::error!(error = %e, "login failed");
-            login_page(
-                &s,
-                f.login,
-                Some("系统错误，请稍后再试".into()),
-                StatusCode::INTERNAL_SERVER_ERROR,
-            )
+            login_page(&s, f.login, Some("系统错误，请稍后再试".into()), StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
 }
@@ -149,12 +104,7 @@ async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
         return Redirect::to("/login").into_response();
     };
     match auth::session(&s.app, &token).await {
-        Ok((c, csrf)) => HomePage {
-            name: c.user.data.name.clone(),
-            role: c.role().label_zh(),
-            csrf,
-        }
-        .into_response(),
+        Ok((c, csrf)) => HomePage { name: c.user.data.name.clone(), role: c.role().label_zh(), csrf }.into_response(),
         Err(_) => Redirect::to("/login").into_response(),
     }
 }
@@ -183,7 +133,6 @@ async fn logout_post(
         tracing::error!(error = %e, "logout failed");
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, account_cookie(&s, None));
+    resp.headers_mut().insert(header::SET_COOKIE, account_cookie(&s, None));
     resp
 }

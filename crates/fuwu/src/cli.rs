@@ -27,13 +27,7 @@ pub struct Global {
     #[arg(long, global = true, env = "FUWU_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
     /// A PostgreSQL URL; when set, used instead of SQLite in the data folder.
-    #[arg(
-        long,
-        global = true,
-        env = "FUWU_DATABASE_URL",
-        value_name = "URL",
-        hide_env_values = true
-    )]
+    #[arg(long, global = true, env = "FUWU_DATABASE_URL", value_name = "URL", hide_env_values = true)]
     pub database_url: Option<String>,
     /// The settings file (default ./fuwu.toml when present).
     #[arg(long, global = true, env = "FUWU_CONFIG", value_name = "FILE")]
@@ -161,22 +155,10 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::User {
             command:
-                UserCommand::Add {
-                    login,
-                    name,
-                    role,
-                    tier,
-                    team_id,
-                    branch_id,
-                    partner_id,
-                    contact_id,
-                    email,
-                    password,
-                },
+                UserCommand::Add { login, name, role, tier, team_id, branch_id, partner_id, contact_id, email, password },
         } => {
             let app = open(&cfg).await?;
-            let role =
-                Role::parse(&role).ok_or_else(|| CliError(format!("unknown role {role}")))?;
+            let role = Role::parse(&role).ok_or_else(|| CliError(format!("unknown role {role}")))?;
             let tier = match tier.as_deref() {
                 None => None,
                 Some("L1") => Some(Tier::L1),
@@ -185,8 +167,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 Some(t) => return Err(CliError(format!("unknown tier {t}; use L1, L2 or L3"))),
             };
             let generated = password.is_none();
-            let password =
-                password.unwrap_or_else(|| fuwu_app::auth::new_secret("")[..16].to_owned());
+            let password = password.unwrap_or_else(|| fuwu_app::auth::new_secret("")[..16].to_owned());
             let mut user = crate::demo::user(&login, &name, role);
             user.email = email;
             user.tier = tier;
@@ -201,18 +182,13 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             }
             Ok(())
         }
-        Command::Token {
-            command: TokenCommand::Create { user, name },
-        } => {
+        Command::Token { command: TokenCommand::Create { user, name } } => {
             let app = open(&cfg).await?;
             let u = fuwu_app::auth::user_by_login(&app, &user)
                 .await?
                 .ok_or_else(|| CliError(format!("no user with login {user}")))?;
             let t = fuwu_app::auth::create_token(&app, None, u.id, &name).await?;
-            println!(
-                "token {} created for {} (id {}); it is shown once:",
-                t.info.name, user, t.info.id
-            );
+            println!("token {} created for {} (id {}); it is shown once:", t.info.name, user, t.info.id);
             println!("{}", t.token);
             Ok(())
         }
@@ -221,10 +197,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 }
 
 fn print_logins(logins: &[(String, String, String)]) {
-    println!(
-        "\nlogins (password for all: {}):",
-        crate::demo::DEMO_PASSWORD
-    );
+    println!("\nlogins (password for all: {}):", crate::demo::DEMO_PASSWORD);
     for (login, role, who) in logins {
         println!("  {login:<14} {role:<18} {who}");
     }
@@ -250,14 +223,11 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
     tracing::info!(%addr, database = %cfg.database_display(), "fuwu listening");
     println!("fuwu is running: open http://{addr}/ (API docs at http://{addr}/api/docs/)");
     let router = fuwu_web::router(app.clone(), cfg.web_config());
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
     app.db.close().await;
     Ok(())
 }
@@ -265,18 +235,11 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
 async fn backup(cfg: &Config, file: &std::path::Path) -> Result<(), CliError> {
     if let Some(url) = &cfg.database_url {
         // PostgreSQL: pg_dump is the consistent copy (one snapshot).
-        let status = std::process::Command::new("pg_dump")
-            .arg("--format=custom")
-            .arg("--file")
-            .arg(file)
-            .arg(url)
-            .status();
+        let status =
+            std::process::Command::new("pg_dump").arg("--format=custom").arg("--file").arg(file).arg(url).status();
         return match status {
             Ok(s) if s.success() => {
-                println!(
-                    "backup written to {} (restore with pg_restore --clean --dbname URL FILE)",
-                    file.display()
-                );
+                println!("backup written to {} (restore with pg_restore --clean --dbname URL FILE)", file.display());
                 Ok(())
             }
             _ => Err(CliError(format!(
@@ -286,10 +249,7 @@ async fn backup(cfg: &Config, file: &std::path::Path) -> Result<(), CliError> {
         };
     }
     if file.exists() {
-        return Err(CliError(format!(
-            "{} exists already; choose a new file",
-            file.display()
-        )));
+        return Err(CliError(format!("{} exists already; choose a new file", file.display())));
     }
     let app = open(cfg).await?;
     fuwu_store::dialect::sqlite_backup(&app.db, file).await?;

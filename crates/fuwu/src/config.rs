@@ -76,31 +76,14 @@ impl Config {
         }
         .unwrap_or_default();
         Ok(Config {
-            listen: o
-                .listen
-                .clone()
-                .or(file.listen)
-                .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
-            data_dir: o
-                .data_dir
-                .clone()
-                .or(file.data_dir)
-                .unwrap_or_else(|| PathBuf::from("fuwu-data")),
-            database_url: o
-                .database_url
-                .clone()
-                .or(file.database_url)
-                .filter(|u| !u.trim().is_empty()),
-            cookie_secure: env_bool("FUWU_COOKIE_SECURE")
-                .or(file.cookie_secure)
-                .unwrap_or(true),
+            listen: o.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            data_dir: o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("fuwu-data")),
+            database_url: o.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty()),
+            cookie_secure: env_bool("FUWU_COOKIE_SECURE").or(file.cookie_secure).unwrap_or(true),
             max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
             session_idle_minutes: file.session_idle_minutes.unwrap_or(8 * 60),
             login_max_failures: file.login_max_failures.unwrap_or(5),
-            log: std::env::var("FUWU_LOG")
-                .ok()
-                .or(file.log)
-                .unwrap_or_else(|| "info".to_owned()),
+            log: std::env::var("FUWU_LOG").ok().or(file.log).unwrap_or_else(|| "info".to_owned()),
         })
     }
 
@@ -121,23 +104,17 @@ impl Config {
     }
 
     pub fn web_config(&self) -> fuwu_web::WebConfig {
-        fuwu_web::WebConfig {
-            cookie_secure: self.cookie_secure,
-            max_body_bytes: self.max_body_bytes,
-        }
+        fuwu_web::WebConfig { cookie_secure: self.cookie_secure, max_body_bytes: self.max_body_bytes }
     }
 }
 
 fn read(p: &Path) -> Result<FileConfig, String> {
-    let text =
-        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
+    let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
 }
 
 fn env_bool(name: &str) -> Option<bool> {
-    std::env::var(name)
-        .ok()
-        .map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
+    std::env::var(name).ok().map(|v| matches!(v.as_str(), "1" | "true" | "yes" | "on"))
 }
 
 #[cfg(test)]
@@ -146,10 +123,7 @@ mod tests {
 
     #[test]
     fn passwords_never_show() {
-        assert_eq!(
-            redact_url("postgres://fuwu:s3cret@db:5432/fuwu"),
-            "postgres://fuwu:***@db:5432/fuwu"
-        );
+        assert_eq!(redact_url("postgres://fuwu:s3cret@db:5432/fuwu"), "postgres://fuwu:***@db:5432/fuwu");
         assert_eq!(redact_url("postgres://db/fuwu"), "postgres://db/fuwu");
         let c = Config {
             listen: "x".into(),
@@ -169,11 +143,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("fuwu-cfg-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let f = dir.join("fuwu.toml");
-        std::fs::write(
-            &f,
-            "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/fuwu\"\n",
-        )
-        .unwrap();
+        std::fs::write(&f, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/srv/fuwu\"\n").unwrap();
         let c = Config::load(&Overrides {
             config: Some(f.clone()),
             listen: Some("127.0.0.1:9100".into()),
@@ -183,13 +153,6 @@ mod tests {
         assert_eq!(c.listen, "127.0.0.1:9100");
         assert_eq!(c.data_dir, PathBuf::from("/srv/fuwu"));
         std::fs::write(&f, "lisen = 1\n").unwrap();
-        assert!(
-            Config::load(&Overrides {
-                config: Some(f),
-                ..Default::default()
-            })
-            .unwrap_err()
-            .contains("lisen")
-        );
+        assert!(Config::load(&Overrides { config: Some(f), ..Default::default() }).unwrap_err().contains("lisen"));
     }
 }

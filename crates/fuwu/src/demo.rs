@@ -40,12 +40,12 @@ const BRANCHES: [(&str, &str); 22] = [
 ];
 
 const SURNAMES: [&str; 20] = [
-    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
-    "何", "高", "林", "罗",
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林",
+    "罗",
 ];
 const GIVEN: [&str; 24] = [
-    "伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "勇", "军", "杰", "涛", "明", "超", "霞", "平",
-    "刚", "桂英", "建华", "志强", "晓东", "海燕", "文博", "思远",
+    "伟", "芳", "娜", "敏", "静", "磊", "强", "洋", "勇", "军", "杰", "涛", "明", "超", "霞", "平", "刚", "桂英",
+    "建华", "志强", "晓东", "海燕", "文博", "思远",
 ];
 const ORG_TYPES: [(&str, &str, &str); 8] = [
     ("{c}市第一人民医院", "医疗", "一院"),
@@ -102,9 +102,7 @@ fn person_name(r: &mut Rng) -> String {
 }
 
 fn mobile(r: &mut Rng) -> String {
-    let prefix = *r.pick(&[
-        "138", "139", "136", "137", "150", "158", "186", "189", "177",
-    ]);
+    let prefix = *r.pick(&["138", "139", "136", "137", "150", "158", "186", "189", "177"]);
     format!("{prefix}{:08}", r.below(100_000_000))
 }
 
@@ -184,19 +182,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 "白金服务 7×24",
                 Coverage::SevenByTwentyFour,
                 true,
-                [
-                    (10, 120, 240),
-                    (15, 240, 480),
-                    (30, 480, 1440),
-                    (60, 1440, 4320),
-                ],
-                Quotas {
-                    inspections: 12,
-                    standby_days: 10,
-                    trainings: 4,
-                    optimisation_reviews: 4,
-                    dr_drills: 2,
-                },
+                [(10, 120, 240), (15, 240, 480), (30, 480, 1440), (60, 1440, 4320)],
+                Quotas { inspections: 12, standby_days: 10, trainings: 4, optimisation_reviews: 4, dr_drills: 2 },
             ),
         )
         .await?,
@@ -208,19 +195,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 "金牌服务 7×24",
                 Coverage::SevenByTwentyFour,
                 true,
-                [
-                    (15, 240, 480),
-                    (30, 480, 960),
-                    (60, 960, 2880),
-                    (120, 2880, 5760),
-                ],
-                Quotas {
-                    inspections: 4,
-                    standby_days: 4,
-                    trainings: 2,
-                    optimisation_reviews: 2,
-                    dr_drills: 1,
-                },
+                [(15, 240, 480), (30, 480, 960), (60, 960, 2880), (120, 2880, 5760)],
+                Quotas { inspections: 4, standby_days: 4, trainings: 2, optimisation_reviews: 2, dr_drills: 1 },
             ),
         )
         .await?,
@@ -232,19 +208,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 "银牌服务 5×8",
                 Coverage::FiveByEight,
                 true,
-                [
-                    (30, 480, 960),
-                    (60, 960, 1920),
-                    (120, 1920, 4800),
-                    (240, 2880, 9600),
-                ],
-                Quotas {
-                    inspections: 2,
-                    standby_days: 1,
-                    trainings: 1,
-                    optimisation_reviews: 1,
-                    dr_drills: 0,
-                },
+                [(30, 480, 960), (60, 960, 1920), (120, 1920, 4800), (240, 2880, 9600)],
+                Quotas { inspections: 2, standby_days: 1, trainings: 1, optimisation_reviews: 1, dr_drills: 0 },
             ),
         )
         .await?,
@@ -256,16 +221,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 "标准服务 5×8（不含现场）",
                 Coverage::FiveByEight,
                 false,
-                [
-                    (60, 0, 1920),
-                    (120, 0, 2880),
-                    (240, 0, 4800),
-                    (480, 0, 9600),
-                ],
-                Quotas {
-                    inspections: 1,
-                    ..Quotas::default()
-                },
+                [(60, 0, 1920), (120, 0, 2880), (240, 0, 4800), (480, 0, 9600)],
+                Quotas { inspections: 1, ..Quotas::default() },
             ),
         )
         .await?,
@@ -274,12 +231,8 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     // Branches and their L1 teams.
     let mut branches: Vec<(Stored<Branch>, &str, &str)> = Vec::new();
     for (city, slug) in BRANCHES {
-        let c = divisions::city_by_name(city)
-            .ok_or_else(|| AppError::Internal(format!("unknown demo city {city}")))?;
-        let covered: Vec<String> = divisions::cities_in_province(&c.code)
-            .into_iter()
-            .map(|d| d.code.clone())
-            .collect();
+        let c = divisions::city_by_name(city).ok_or_else(|| AppError::Internal(format!("unknown demo city {city}")))?;
+        let covered: Vec<String> = divisions::cities_in_province(&c.code).into_iter().map(|d| d.code.clone()).collect();
         let b = create_in(
             conn,
             None,
@@ -360,15 +313,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     }
 
     // L1 teams and engineers per branch.
-    let skills_pool = [
-        "存储阵列",
-        "备份一体机",
-        "分布式存储",
-        "容灾网关",
-        "数据归档",
-        "数据库备份",
-        "虚拟化备份",
-    ];
+    let skills_pool = ["存储阵列", "备份一体机", "分布式存储", "容灾网关", "数据归档", "数据库备份", "虚拟化备份"];
     let mut l1_teams: Vec<(i64, Vec<i64>)> = Vec::new();
     for (b, city, slug) in &branches {
         let team = create_in(
@@ -391,10 +336,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             e.team_id = Some(TeamId(team.id));
             e.branch_id = Some(BranchId(b.id));
             e.phone = Some(mobile(&mut r));
-            e.skills = vec![
-                (*r.pick(&skills_pool)).to_owned(),
-                (*r.pick(&skills_pool)).to_owned(),
-            ];
+            e.skills = vec![(*r.pick(&skills_pool)).to_owned(), (*r.pick(&skills_pool)).to_owned()];
             let s = create_in(conn, None, e).await?;
             users_made.push(s.id);
             if *slug == "nj" && n == 1 {
@@ -409,25 +351,16 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         set_lead(conn, &team, members[0]).await?;
         l1_teams.push((team.id, members));
     }
-    for (team, tier, prefix, count, label) in [
-        (&l2, Tier::L2, "l2.", 5, "二线工程师 L2"),
-        (&l3, Tier::L3, "l3.", 3, "专家 L3"),
-    ] {
+    for (team, tier, prefix, count, label) in
+        [(&l2, Tier::L2, "l2.", 5, "二线工程师 L2"), (&l3, Tier::L3, "l3.", 3, "专家 L3")]
+    {
         let mut first = None;
         for n in 1..=count {
-            let mut e = user(
-                &format!("{prefix}{n}"),
-                &person_name(&mut r),
-                Role::Engineer,
-            );
+            let mut e = user(&format!("{prefix}{n}"), &person_name(&mut r), Role::Engineer);
             e.tier = Some(tier);
             e.team_id = Some(TeamId(team.id));
             e.phone = Some(mobile(&mut r));
-            e.skills = skills_pool
-                .iter()
-                .take(4)
-                .map(|s| (*s).to_owned())
-                .collect();
+            e.skills = skills_pool.iter().take(4).map(|s| (*s).to_owned()).collect();
             let s = create_in(conn, None, e).await?;
             users_made.push(s.id);
             if n == 1 {
@@ -455,11 +388,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             None,
             Partner {
                 name: format!("{city}{pname}有限公司"),
-                city_codes: if cities.is_empty() {
-                    vec![b.data.city_code.clone()]
-                } else {
-                    cities
-                },
+                city_codes: if cities.is_empty() { vec![b.data.city_code.clone()] } else { cities },
                 contact_name: Some(person_name(&mut r)),
                 phone: Some(mobile(&mut r)),
                 email: Some(format!("service{}@partner{}.example.cn", i + 1, i + 1)),
@@ -467,22 +396,14 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             },
         )
         .await?;
-        let mut e = user(
-            &format!("partner{}", i + 1),
-            &person_name(&mut r),
-            Role::PartnerEngineer,
-        );
+        let mut e = user(&format!("partner{}", i + 1), &person_name(&mut r), Role::PartnerEngineer);
         e.partner_id = Some(PartnerId(p.id));
         e.tier = Some(Tier::L1);
         e.phone = Some(mobile(&mut r));
         let s = create_in(conn, None, e).await?;
         users_made.push(s.id);
         if i == 0 {
-            logins.push((
-                s.data.login.clone(),
-                "合作伙伴工程师".into(),
-                format!("{} · {}", s.data.name, p.data.name),
-            ));
+            logins.push((s.data.login.clone(), "合作伙伴工程师".into(), format!("{} · {}", s.data.name, p.data.name)));
         }
         partners.push(p);
     }
@@ -522,9 +443,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 city_code: district.clone(),
                 address: Some(format!(
                     "{}{}路{}号",
-                    divisions::full_name(&district)
-                        .unwrap_or_default()
-                        .replace(' ', ""),
+                    divisions::full_name(&district).unwrap_or_default().replace(' ', ""),
                     r.pick(&["中山", "人民", "解放", "建设", "和平"]),
                     1 + r.below(300)
                 )),
@@ -612,8 +531,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                     })),
                     dedicated_team_id: Some(TeamId(*team)),
                     implementation_engineer_id: Some(UserId(members[pj % members.len()])),
-                    partner_id: with_partner
-                        .then(|| PartnerId(partners[(i / 4) % partners.len()].id)),
+                    partner_id: with_partner.then(|| PartnerId(partners[(i / 4) % partners.len()].id)),
                     go_live_date: Some(format!(
                         "{}-{:02}-{:02}",
                         2022 + (project_no % 4),
@@ -669,17 +587,10 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 service_level_id: ServiceLevelId(lvl.id),
                 start_date: start.into(),
                 end_date: end.into(),
-                covered_project_ids: if i % 5 == 4 {
-                    vec![project_ids[0]]
-                } else {
-                    vec![]
-                },
+                covered_project_ids: if i % 5 == 4 { vec![project_ids[0]] } else { vec![] },
                 covered_asset_ids: vec![],
                 quota_overrides: if i % 6 == 0 {
-                    QuotaOverrides {
-                        inspections: Some(lvl.data.quotas.inspections + 2),
-                        ..Default::default()
-                    }
+                    QuotaOverrides { inspections: Some(lvl.data.quotas.inspections + 2), ..Default::default() }
                 } else {
                     QuotaOverrides::default()
                 },
@@ -709,20 +620,12 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         // Customer logins for two customers (one in force, one expired).
         if (i == 3 || i == 5) && customer_logins < 2 {
             customer_logins += 1;
-            let login = if customer_logins == 1 {
-                "customer".to_owned()
-            } else {
-                "customer2".to_owned()
-            };
+            let login = if customer_logins == 1 { "customer".to_owned() } else { "customer2".to_owned() };
             let mut u = user(&login, &contacts[0].data.name, Role::Customer);
             u.contact_id = Some(ContactId(contacts[0].id));
             let s = create_in(conn, None, u).await?;
             users_made.push(s.id);
-            logins.push((
-                login,
-                "客户联系人".into(),
-                format!("{} · {}", s.data.name, cust.data.name),
-            ));
+            logins.push((login, "客户联系人".into(), format!("{} · {}", s.data.name, cust.data.name)));
         }
     }
     for id in &users_made {
@@ -732,16 +635,9 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     Ok(logins)
 }
 
-async fn set_lead(
-    conn: &mut fuwu_store::Conn,
-    team: &Stored<Team>,
-    lead: i64,
-) -> Result<(), AppError> {
+async fn set_lead(conn: &mut fuwu_store::Conn, team: &Stored<Team>, lead: i64) -> Result<(), AppError> {
     let before = fuwu_app::records::load_raw(conn, &fuwu_store::tables::TEAM, team.id).await?;
-    let version = before
-        .get("version")
-        .and_then(serde_json::Value::as_i64)
-        .unwrap_or(1);
+    let version = before.get("version").and_then(serde_json::Value::as_i64).unwrap_or(1);
     let mut t = team.data.clone();
     t.lead_user_id = Some(UserId(lead));
     fuwu_app::records::update_in(conn, None, team.id, version, before, t).await?;

@@ -8,16 +8,8 @@ fn actor(user: i64, role: Role, tier: Option<Tier>) -> FlowActor {
         user: UserId(user),
         role,
         tier,
-        partner: if role == Role::PartnerEngineer {
-            Some(PartnerId(5))
-        } else {
-            None
-        },
-        customer: if role == Role::Customer {
-            Some(CUSTOMER)
-        } else {
-            None
-        },
+        partner: if role == Role::PartnerEngineer { Some(PartnerId(5)) } else { None },
+        customer: if role == Role::Customer { Some(CUSTOMER) } else { None },
     }
 }
 
@@ -40,18 +32,11 @@ fn customer() -> FlowActor {
     actor(40, Role::Customer, None)
 }
 fn other_customer() -> FlowActor {
-    FlowActor {
-        customer: Some(CustomerId(8)),
-        ..customer()
-    }
+    FlowActor { customer: Some(CustomerId(8)), ..customer() }
 }
 
 fn entitled(valid: bool, onsite: bool) -> Entitled {
-    Entitled {
-        has_contract: true,
-        in_period: valid,
-        onsite_included: onsite,
-    }
+    Entitled { has_contract: true, in_period: valid, onsite_included: onsite }
 }
 
 fn new(e: Entitled) -> Flow {
@@ -59,12 +44,7 @@ fn new(e: Entitled) -> Flow {
 }
 
 fn to_l1() -> Action {
-    Action::Assign(Target {
-        team: Some(TeamId(3)),
-        assignee: Some(UserId(10)),
-        partner: None,
-        tier: Tier::L1,
-    })
+    Action::Assign(Target { team: Some(TeamId(3)), assignee: Some(UserId(10)), partner: None, tier: Tier::L1 })
 }
 
 fn step(f: &Flow, a: Action, who: &FlowActor) -> Outcome {
@@ -75,265 +55,108 @@ fn step(f: &Flow, a: Action, who: &FlowActor) -> Outcome {
 }
 
 fn go(f: Flow, steps: Vec<(Action, FlowActor)>) -> Flow {
-    steps
-        .into_iter()
-        .fold(f, |f, (a, who)| step(&f, a, &who).flow)
+    steps.into_iter().fold(f, |f, (a, who)| step(&f, a, &who).flow)
 }
 
 #[test]
 fn hotline_event_to_l1_onsite_signed_and_closed() {
-    let f = go(
-        new(entitled(true, true)),
-        vec![(to_l1(), specialist()), (Action::Accept, l1())],
-    );
+    let f = go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
     let o = step(&f, Action::RequestOnsite, &l1());
-    assert_eq!(
-        o.flow.state,
-        State::Onsite,
-        "entitled on-site is approved automatically"
-    );
-    assert_eq!(
-        o.effects,
-        vec![Effect::ApprovalGrantedAutomatically {
-            purpose: Purpose::Onsite
-        }]
-    );
+    assert_eq!(o.flow.state, State::Onsite, "entitled on-site is approved automatically");
+    assert_eq!(o.effects, vec![Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite }]);
     let f = o.flow;
     assert!(f.had_onsite);
-    assert!(
-        matches!(decide(&f, &Action::Resolve, &l1()), Err(Refusal::NotNow(m)) if m.contains("service report"))
-    );
-    let f = go(
-        f,
-        vec![
-            (Action::SubmitReport, l1()),
-            (Action::ConfirmReport, l1()),
-            (Action::Resolve, l1()),
-        ],
-    );
+    assert!(matches!(decide(&f, &Action::Resolve, &l1()), Err(Refusal::NotNow(m)) if m.contains("service report")));
+    let f = go(f, vec![(Action::SubmitReport, l1()), (Action::ConfirmReport, l1()), (Action::Resolve, l1())]);
     assert_eq!(f.state, State::Resolved);
-    assert!(
-        matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("confirmation"))
-    );
-    assert!(matches!(
-        decide(&f, &Action::Confirm, &other_customer()),
-        Err(Refusal::NotAllowed(_))
-    ));
-    let f = go(
-        f,
-        vec![
-            (Action::Confirm, customer()),
-            (Action::Document, specialist()),
-        ],
-    );
-    assert!(
-        matches!(
-            decide(&f, &Action::Close, &l1()),
-            Err(Refusal::NotAllowed(_))
-        ),
-        "engineers do not close"
-    );
+    assert!(matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("confirmation")));
+    assert!(matches!(decide(&f, &Action::Confirm, &other_customer()), Err(Refusal::NotAllowed(_))));
+    let f = go(f, vec![(Action::Confirm, customer()), (Action::Document, specialist())]);
+    assert!(matches!(decide(&f, &Action::Close, &l1()), Err(Refusal::NotAllowed(_))), "engineers do not close");
     let f = step(&f, Action::Close, &specialist()).flow;
     assert_eq!(f.state, State::Closed);
-    assert!(
-        decide(
-            &f,
-            &Action::Reopen {
-                reason: "again".into()
-            },
-            &customer()
-        )
-        .is_err()
-    );
+    assert!(decide(&f, &Action::Reopen { reason: "again".into() }, &customer()).is_err());
 }
 
 #[test]
 fn outside_the_period_onsite_is_a_special_case_for_the_manager() {
-    let f = go(
-        new(entitled(false, true)),
-        vec![(to_l1(), specialist()), (Action::Accept, l1())],
-    );
+    let f = go(new(entitled(false, true)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
     let o = step(&f, Action::RequestOnsite, &l1());
     assert_eq!(o.flow.state, State::AwaitingApproval);
     let p = o.flow.pending.clone().unwrap();
-    assert_eq!(
-        (p.approver, p.special_case, p.purpose),
-        (Approver::Manager, true, Purpose::Onsite)
-    );
-    assert!(o.effects.contains(&Effect::NotifyManagers {
-        reason: NotifyReason::ApprovalNeeded
-    }));
-    assert!(matches!(
-        decide(&o.flow, &Action::Approve { l2: None }, &specialist()),
-        Err(Refusal::NotAllowed(_))
-    ));
+    assert_eq!((p.approver, p.special_case, p.purpose), (Approver::Manager, true, Purpose::Onsite));
+    assert!(o.effects.contains(&Effect::NotifyManagers { reason: NotifyReason::ApprovalNeeded }));
+    assert!(matches!(decide(&o.flow, &Action::Approve { l2: None }, &specialist()), Err(Refusal::NotAllowed(_))));
     let f = step(&o.flow, Action::Approve { l2: None }, &manager()).flow;
     assert_eq!(f.state, State::Onsite);
     assert!(f.pending.is_none());
     // Not included in the level at all: also the manager's.
     let f = go(
         new(entitled(true, false)),
-        vec![
-            (to_l1(), specialist()),
-            (Action::Accept, l1()),
-            (Action::RequestOnsite, l1()),
-        ],
+        vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestOnsite, l1())],
     );
     assert_eq!(f.pending.unwrap().approver, Approver::Manager);
 }
 
 #[test]
 fn l1_to_l2_needs_the_specialist_and_a_named_engineer() {
-    let f = go(
-        new(entitled(true, true)),
-        vec![
-            (to_l1(), specialist()),
-            (Action::Accept, l1()),
-            (Action::RequestL2, l1()),
-        ],
-    );
+    let f =
+        go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
     assert_eq!(f.pending.as_ref().unwrap().approver, Approver::Specialist);
     assert!(
         matches!(decide(&f, &Action::Approve { l2: None }, &specialist()), Err(Refusal::NotNow(m)) if m.contains("named L2"))
     );
-    let target = Target {
-        team: Some(TeamId(50)),
-        assignee: Some(UserId(20)),
-        partner: None,
-        tier: Tier::L2,
-    };
+    let target = Target { team: Some(TeamId(50)), assignee: Some(UserId(20)), partner: None, tier: Tier::L2 };
     let o = step(&f, Action::Approve { l2: Some(target) }, &specialist());
-    assert_eq!(
-        (o.flow.state, o.flow.tier, o.flow.assignee),
-        (State::Assigned, Tier::L2, Some(UserId(20)))
-    );
-    assert!(o.effects.contains(&Effect::NotifyUser {
-        user: UserId(20),
-        reason: NotifyReason::Assigned
-    }));
-    assert!(o.effects.contains(&Effect::NotifyUser {
-        user: UserId(10),
-        reason: NotifyReason::ApprovalDecided
-    }));
+    assert_eq!((o.flow.state, o.flow.tier, o.flow.assignee), (State::Assigned, Tier::L2, Some(UserId(20))));
+    assert!(o.effects.contains(&Effect::NotifyUser { user: UserId(20), reason: NotifyReason::Assigned }));
+    assert!(o.effects.contains(&Effect::NotifyUser { user: UserId(10), reason: NotifyReason::ApprovalDecided }));
     // The L1 engineer no longer holds it; the L2 engineer does.
     assert!(decide(&o.flow, &Action::Accept, &l1()).is_err());
     let f = step(&o.flow, Action::Accept, &l2()).flow;
-    assert!(matches!(
-        decide(&f, &Action::RequestL2, &l2()),
-        Err(Refusal::NotNow(_))
-    ));
+    assert!(matches!(decide(&f, &Action::RequestL2, &l2()), Err(Refusal::NotNow(_))));
     // An L2 on-site trip needs the manager even under a valid contract.
     let f = step(&f, Action::RequestOnsite, &l2()).flow;
     let p = f.pending.clone().unwrap();
     assert_eq!((p.approver, p.special_case), (Approver::Manager, false));
     assert!(decide(&f, &Action::Approve { l2: None }, &specialist()).is_err());
-    assert_eq!(
-        step(&f, Action::Approve { l2: None }, &manager())
-            .flow
-            .state,
-        State::Onsite
-    );
+    assert_eq!(step(&f, Action::Approve { l2: None }, &manager()).flow.state, State::Onsite);
 }
 
 #[test]
 fn the_specialist_may_refer_to_the_manager_and_invalid_contracts_go_there_directly() {
-    let f = go(
-        new(entitled(true, true)),
-        vec![
-            (to_l1(), specialist()),
-            (Action::Accept, l1()),
-            (Action::RequestL2, l1()),
-        ],
-    );
+    let f =
+        go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
     let f = step(&f, Action::ReferToManager, &specialist()).flow;
     assert_eq!(f.pending.as_ref().unwrap().approver, Approver::Manager);
     assert!(decide(&f, &Action::ReferToManager, &specialist()).is_err());
-    let f = go(
-        new(Entitled::default()),
-        vec![
-            (to_l1(), specialist()),
-            (Action::Accept, l1()),
-            (Action::RequestL2, l1()),
-        ],
-    );
+    let f =
+        go(new(Entitled::default()), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
     let p = f.pending.unwrap();
     assert_eq!((p.approver, p.special_case), (Approver::Manager, true));
 }
 
 #[test]
 fn a_rejection_returns_the_event_to_its_holder_with_the_reason() {
-    let f = go(
-        new(entitled(true, true)),
-        vec![
-            (to_l1(), specialist()),
-            (Action::Accept, l1()),
-            (Action::RequestL2, l1()),
-        ],
-    );
-    assert!(matches!(
-        decide(&f, &Action::Reject { reason: " ".into() }, &specialist()),
-        Err(Refusal::NotNow(_))
-    ));
-    let o = step(
-        &f,
-        Action::Reject {
-            reason: "先按手册检查缓存电池".into(),
-        },
-        &specialist(),
-    );
-    assert_eq!(
-        (o.flow.state, o.flow.assignee, o.flow.tier),
-        (State::InProgress, Some(UserId(10)), Tier::L1)
-    );
+    let f =
+        go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
+    assert!(matches!(decide(&f, &Action::Reject { reason: " ".into() }, &specialist()), Err(Refusal::NotNow(_))));
+    let o = step(&f, Action::Reject { reason: "先按手册检查缓存电池".into() }, &specialist());
+    assert_eq!((o.flow.state, o.flow.assignee, o.flow.tier), (State::InProgress, Some(UserId(10)), Tier::L1));
     assert!(o.flow.pending.is_none());
-    assert!(o.effects.contains(&Effect::NotifyUser {
-        user: UserId(10),
-        reason: NotifyReason::ApprovalDecided
-    }));
+    assert!(o.effects.contains(&Effect::NotifyUser { user: UserId(10), reason: NotifyReason::ApprovalDecided }));
 }
 
 #[test]
 fn major_incidents_tell_the_manager_and_need_a_review() {
-    let f = Flow::recorded(
-        CUSTOMER,
-        Impact::Extensive,
-        Urgency::Critical,
-        entitled(true, false),
-    );
+    let f = Flow::recorded(CUSTOMER, Impact::Extensive, Urgency::Critical, entitled(true, false));
     assert!(f.major);
-    assert_eq!(
-        intake_effects(&f),
-        vec![Effect::NotifyManagers {
-            reason: NotifyReason::MajorIncident
-        }]
-    );
-    let f = go(
-        new(entitled(true, false)),
-        vec![(to_l1(), specialist()), (Action::Accept, l1())],
-    );
-    let o = step(
-        &f,
-        Action::Reclassify {
-            impact: Impact::Extensive,
-            urgency: Urgency::High,
-        },
-        &l1(),
-    );
+    assert_eq!(intake_effects(&f), vec![Effect::NotifyManagers { reason: NotifyReason::MajorIncident }]);
+    let f = go(new(entitled(true, false)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
+    let o = step(&f, Action::Reclassify { impact: Impact::Extensive, urgency: Urgency::High }, &l1());
     assert!(o.flow.major);
-    assert_eq!(
-        o.effects,
-        vec![Effect::NotifyManagers {
-            reason: NotifyReason::MajorIncident
-        }]
-    );
-    let again = step(
-        &o.flow,
-        Action::Reclassify {
-            impact: Impact::Extensive,
-            urgency: Urgency::Critical,
-        },
-        &l1(),
-    );
+    assert_eq!(o.effects, vec![Effect::NotifyManagers { reason: NotifyReason::MajorIncident }]);
+    let again = step(&o.flow, Action::Reclassify { impact: Impact::Extensive, urgency: Urgency::Critical }, &l1());
     assert!(again.effects.is_empty(), "told once");
     let f = go(
         o.flow,
@@ -344,75 +167,32 @@ fn major_incidents_tell_the_manager_and_need_a_review() {
             (Action::Document, l1()),
         ],
     );
-    assert!(
-        matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("review"))
-    );
-    let f = go(
-        f,
-        vec![
-            (Action::Review, specialist()),
-            (Action::Close, specialist()),
-        ],
-    );
+    assert!(matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("review")));
+    let f = go(f, vec![(Action::Review, specialist()), (Action::Close, specialist())]);
     assert_eq!(f.state, State::Closed);
 }
 
 #[test]
 fn reopen_after_resolution_and_l3_consultation() {
-    let f = go(
-        new(entitled(true, true)),
-        vec![(to_l1(), specialist()), (Action::Accept, l1())],
-    );
+    let f = go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
     let o = step(&f, Action::ConsultL3 { expert: UserId(30) }, &l1());
-    assert_eq!(
-        o.effects,
-        vec![Effect::NotifyUser {
-            user: UserId(30),
-            reason: NotifyReason::Consultation
-        }]
-    );
+    assert_eq!(o.effects, vec![Effect::NotifyUser { user: UserId(30), reason: NotifyReason::Consultation }]);
     assert!(decide(&o.flow, &Action::ConsultL3 { expert: UserId(30) }, &l1()).is_err());
-    assert!(
-        decide(&o.flow, &Action::Resolve, &l3()).is_err(),
-        "a consultant advises; the holder resolves"
-    );
-    let f = go(
-        o.flow,
-        vec![(Action::SubmitReport, l1()), (Action::Resolve, l1())],
-    );
-    let o = step(
-        &f,
-        Action::Reopen {
-            reason: "备份任务仍然失败".into(),
-        },
-        &customer(),
-    );
+    assert!(decide(&o.flow, &Action::Resolve, &l3()).is_err(), "a consultant advises; the holder resolves");
+    let f = go(o.flow, vec![(Action::SubmitReport, l1()), (Action::Resolve, l1())]);
+    let o = step(&f, Action::Reopen { reason: "备份任务仍然失败".into() }, &customer());
     assert_eq!(o.flow.state, State::InProgress);
-    assert_eq!(
-        o.effects,
-        vec![Effect::NotifyUser {
-            user: UserId(10),
-            reason: NotifyReason::Reopened
-        }]
-    );
+    assert_eq!(o.effects, vec![Effect::NotifyUser { user: UserId(10), reason: NotifyReason::Reopened }]);
 }
 
 #[test]
 fn partner_engineers_hold_what_their_firm_is_given() {
     let f = new(entitled(true, true));
-    let to_partner = Action::Assign(Target {
-        team: None,
-        assignee: None,
-        partner: Some(PartnerId(5)),
-        tier: Tier::L1,
-    });
+    let to_partner = Action::Assign(Target { team: None, assignee: None, partner: Some(PartnerId(5)), tier: Tier::L1 });
     let f = step(&f, to_partner, &specialist()).flow;
     let p = actor(60, Role::PartnerEngineer, Some(Tier::L1));
     assert!(available(&f, &p).contains(&ActionKind::Accept));
-    let other_firm = FlowActor {
-        partner: Some(PartnerId(6)),
-        ..p.clone()
-    };
+    let other_firm = FlowActor { partner: Some(PartnerId(6)), ..p.clone() };
     assert!(available(&f, &other_firm).is_empty());
     assert_eq!(step(&f, Action::Accept, &p).flow.state, State::InProgress);
 }
@@ -422,12 +202,7 @@ fn the_table_offers_only_what_may_be_done() {
     let f = go(new(entitled(true, true)), vec![(to_l1(), specialist())]);
     assert_eq!(
         available(&f, &l1()),
-        vec![
-            ActionKind::Accept,
-            ActionKind::ConsultL3,
-            ActionKind::Document,
-            ActionKind::Reclassify
-        ]
+        vec![ActionKind::Accept, ActionKind::ConsultL3, ActionKind::Document, ActionKind::Reclassify]
     );
     assert_eq!(available(&f, &customer()), vec![]);
     assert!(available(&f, &specialist()).contains(&ActionKind::Cancel));
@@ -463,24 +238,9 @@ fn any_actor() -> impl Strategy<Value = FlowActor> {
 
 fn any_action() -> impl Strategy<Value = Action> {
     let targets = prop::sample::select(vec![
-        Target {
-            team: Some(TeamId(3)),
-            assignee: Some(UserId(10)),
-            partner: None,
-            tier: Tier::L1,
-        },
-        Target {
-            team: Some(TeamId(50)),
-            assignee: Some(UserId(20)),
-            partner: None,
-            tier: Tier::L2,
-        },
-        Target {
-            team: None,
-            assignee: None,
-            partner: Some(PartnerId(5)),
-            tier: Tier::L1,
-        },
+        Target { team: Some(TeamId(3)), assignee: Some(UserId(10)), partner: None, tier: Tier::L1 },
+        Target { team: Some(TeamId(50)), assignee: Some(UserId(20)), partner: None, tier: Tier::L2 },
+        Target { team: None, assignee: None, partner: Some(PartnerId(5)), tier: Tier::L1 },
     ]);
     prop_oneof![
         targets.clone().prop_map(Action::Assign),
@@ -489,9 +249,7 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::RequestL2),
         Just(Action::ReferToManager),
         prop::option::of(targets).prop_map(|l2| Action::Approve { l2 }),
-        Just(Action::Reject {
-            reason: "no".into()
-        }),
+        Just(Action::Reject { reason: "no".into() }),
         Just(Action::ConsultL3 { expert: UserId(30) }),
         Just(Action::FinishOnsite),
         Just(Action::WaitForCustomer),
@@ -500,19 +258,13 @@ fn any_action() -> impl Strategy<Value = Action> {
         Just(Action::SubmitReport),
         Just(Action::ConfirmReport),
         Just(Action::Confirm),
-        Just(Action::Reopen {
-            reason: "again".into()
-        }),
+        Just(Action::Reopen { reason: "again".into() }),
         Just(Action::Document),
         Just(Action::Review),
-        prop::sample::select(Impact::ALL.to_vec()).prop_map(|impact| Action::Reclassify {
-            impact,
-            urgency: Urgency::High
-        }),
+        prop::sample::select(Impact::ALL.to_vec())
+            .prop_map(|impact| Action::Reclassify { impact, urgency: Urgency::High }),
         Just(Action::Close),
-        Just(Action::Cancel {
-            reason: "duplicate".into()
-        }),
+        Just(Action::Cancel { reason: "duplicate".into() }),
     ]
 }
 

@@ -57,20 +57,12 @@ pub struct TokenInput {
 }
 
 pub fn me_of(c: &Caller, csrf: Option<String>) -> Me {
-    Me {
-        user: c.user.clone(),
-        capabilities: role_caps(c.role()).to_vec(),
-        csrf_token: csrf,
-    }
+    Me { user: c.user.clone(), capabilities: role_caps(c.role()).to_vec(), csrf_token: csrf }
 }
 
 /// The Set-Cookie header of a session (or of its removal, with `None`).
 pub fn session_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
-    let secure = if state.config.cookie_secure {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.config.cookie_secure { "; Secure" } else { "" };
     let v = match token {
         Some(t) => format!(
             "{SESSION_COOKIE}={t}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
@@ -81,35 +73,19 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-async fn login(
-    State(s): State<AppState>,
-    parts: Parts,
-    JsonBody(input): JsonBody<LoginInput>,
-) -> ApiResult<Response> {
-    let session = auth::login(
-        &s.app,
-        input.login.trim(),
-        &input.password,
-        &client_ip(&parts),
-    )
-    .await?;
+async fn login(State(s): State<AppState>, parts: Parts, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Response> {
+    let session = auth::login(&s.app, input.login.trim(), &input.password, &client_ip(&parts)).await?;
     let mut resp = Json(me_of(&session.caller, Some(session.csrf))).into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s, Some(&session.token)));
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, Some(&session.token)));
     Ok(resp)
 }
 
-async fn logout(
-    State(s): State<AppState>,
-    Auth(_c): Auth,
-    headers: HeaderMap,
-) -> ApiResult<Response> {
+async fn logout(State(s): State<AppState>, Auth(_c): Auth, headers: HeaderMap) -> ApiResult<Response> {
     if let Some(t) = cookie(&headers, SESSION_COOKIE) {
         auth::logout(&s.app, &t).await?;
     }
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s, None));
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, None));
     Ok(resp)
 }
 
@@ -130,8 +106,7 @@ async fn change_password(
 ) -> ApiResult<Response> {
     auth::change_password(&s.app, &c, &p.current_password, &p.new_password).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&s, None));
+    resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, None));
     Ok(resp)
 }
 
@@ -145,12 +120,7 @@ async fn list_tokens(
     Auth(c): Auth,
     q: Result<Query<TokenQuery>, axum::extract::rejection::QueryRejection>,
 ) -> ApiResult<Json<serde_json::Value>> {
-    let Query(q) = q.map_err(|e| {
-        ApiError(AppError::bad(
-            format!("malformed query: {e}"),
-            Some("user_id"),
-        ))
-    })?;
+    let Query(q) = q.map_err(|e| ApiError(AppError::bad(format!("malformed query: {e}"), Some("user_id"))))?;
     let items = auth::list_tokens(&s.app, &c, q.user_id).await?;
     Ok(Json(json!({ "items": items })))
 }
@@ -161,10 +131,7 @@ async fn create_token(
     JsonBody(t): JsonBody<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<auth::NewToken>)> {
     let user = t.user_id.unwrap_or(c.id().0);
-    Ok((
-        StatusCode::CREATED,
-        Json(auth::create_token(&s.app, Some(&c), user, &t.name).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(auth::create_token(&s.app, Some(&c), user, &t.name).await?)))
 }
 
 async fn revoke_token(
@@ -227,7 +194,17 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok: None,
         errors: &[422],
     });
-    doc.op(Op { method: "get", path: "/api/v1/tokens", tag: t, summary: "API tokens of the caller (admins: everyone's, or ?user_id=)", params: vec![super::doc::query_param("user_id", "integer", "admins: one user's tokens")], body: None, ok_status: 200, ok: Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": tok.clone()}}})), errors: &[403] });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/tokens",
+        tag: t,
+        summary: "API tokens of the caller (admins: everyone's, or ?user_id=)",
+        params: vec![super::doc::query_param("user_id", "integer", "admins: one user's tokens")],
+        body: None,
+        ok_status: 200,
+        ok: Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": tok.clone()}}})),
+        errors: &[403],
+    });
     doc.op(Op {
         method: "post",
         path: "/api/v1/tokens",

@@ -24,10 +24,7 @@ pub struct Op<'a> {
 
 impl Doc {
     pub fn new() -> Doc {
-        let mut d = Doc {
-            paths: Map::new(),
-            schemas: Map::new(),
-        };
+        let mut d = Doc { paths: Map::new(), schemas: Map::new() };
         d.schemas.insert(
             "RecordMeta".into(),
             json!({"type": "object", "required": ["id", "version", "created_at", "updated_at"], "properties": {
@@ -61,11 +58,7 @@ impl Doc {
 
     pub fn op(&mut self, op: Op<'_>) {
         let mut responses = Map::new();
-        let ok_desc = if op.ok_status == 204 {
-            "done"
-        } else {
-            "success"
-        };
+        let ok_desc = if op.ok_status == 204 { "done" } else { "success" };
         let mut ok = json!({"description": ok_desc});
         if let Some(s) = op.ok {
             ok["content"] = json!({"application/json": {"schema": s}});
@@ -98,13 +91,9 @@ impl Doc {
             o["parameters"] = Value::Array(op.params);
         }
         if let Some(b) = op.body {
-            o["requestBody"] =
-                json!({"required": true, "content": {"application/json": {"schema": b}}});
+            o["requestBody"] = json!({"required": true, "content": {"application/json": {"schema": b}}});
         }
-        let item = self
-            .paths
-            .entry(op.path.to_owned())
-            .or_insert_with(|| json!({}));
+        let item = self.paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
         item[op.method] = o;
     }
 

@@ -14,11 +14,7 @@ use fuwu_core::access::Cap;
 use fuwu_core::divisions::{self, Division};
 use serde_json::{Value, json};
 
-async fn lookup_h(
-    State(s): State<AppState>,
-    Auth(c): Auth,
-    q: Pairs,
-) -> ApiResult<Json<LookupResult>> {
+async fn lookup_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<LookupResult>> {
     let mut lq = LookupQuery::default();
     for (k, v) in pairs(q)? {
         match k.as_str() {
@@ -29,16 +25,11 @@ async fn lookup_h(
             "contract" => lq.contract = Some(v),
             "at" => {
                 lq.at = Some(v.parse().map_err(|_| {
-                    AppError::bad(
-                        "at must be an RFC 3339 time, e.g. 2026-05-01T10:00:00+08:00",
-                        Some("at"),
-                    )
+                    AppError::bad("at must be an RFC 3339 time, e.g. 2026-05-01T10:00:00+08:00", Some("at"))
                 })?)
             }
             other => {
-                return Err(
-                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
-                );
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
             }
         }
     }
@@ -64,16 +55,11 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
                     .ok_or_else(|| AppError::bad("limit must be 1–200", Some("limit")))?
             }
             other => {
-                return Err(
-                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
-                );
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
             }
         }
     }
-    let items: Vec<Value> = divisions::search(&text, limit)
-        .into_iter()
-        .map(division_json)
-        .collect();
+    let items: Vec<Value> = divisions::search(&text, limit).into_iter().map(division_json).collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -88,35 +74,23 @@ async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResul
     c.require(Cap::ReadAudit)?;
     let (mut entity, mut entity_id, mut page, mut per_page) = (None, None, 1i64, 50i64);
     for (k, v) in pairs(q)? {
-        let int = |name: &str| {
-            v.parse::<i64>()
-                .map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)))
-        };
+        let int =
+            |name: &str| v.parse::<i64>().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)));
         match k.as_str() {
             "entity" => entity = Some(v.clone()),
             "entity_id" => entity_id = Some(int("entity_id")?),
             "page" => page = int("page")?.max(1),
             "per_page" => per_page = int("per_page")?.clamp(1, 200),
             other => {
-                return Err(
-                    AppError::bad(format!("unknown parameter {other}"), Some(other)).into(),
-                );
+                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
             }
         }
     }
     let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
-    let items = fuwu_store::audit::list(
-        &mut conn,
-        entity.as_deref(),
-        entity_id,
-        per_page,
-        (page - 1) * per_page,
-    )
-    .await
-    .map_err(AppError::from)?;
-    Ok(Json(
-        json!({"items": items, "page": page, "per_page": per_page}),
-    ))
+    let items = fuwu_store::audit::list(&mut conn, entity.as_deref(), entity_id, per_page, (page - 1) * per_page)
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(json!({"items": items, "page": page, "per_page": per_page})))
 }
 
 pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
@@ -140,7 +114,20 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok: Some(res),
         errors: &[403, 422],
     });
-    doc.op(Op { method: "get", path: "/api/v1/divisions", tag: "Reference", summary: "Search China's administrative divisions", params: vec![query_param("q", "string", "part of a name, or a code prefix"), query_param("limit", "integer", "1–200, default 20")], body: None, ok_status: 200, ok: Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": div.clone()}}})), errors: &[] });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/divisions",
+        tag: "Reference",
+        summary: "Search China's administrative divisions",
+        params: vec![
+            query_param("q", "string", "part of a name, or a code prefix"),
+            query_param("limit", "integer", "1–200, default 20"),
+        ],
+        body: None,
+        ok_status: 200,
+        ok: Some(json!({"type": "object", "properties": {"items": {"type": "array", "items": div.clone()}}})),
+        errors: &[],
+    });
     doc.op(Op {
         method: "get",
         path: "/api/v1/divisions/{code}",

@@ -43,16 +43,11 @@ pub fn routes() -> (Router<AppState>, Value) {
 /// `/api/openapi.json` and the Swagger UI viewer at `/api/docs`, served from the binary.
 pub fn docs_router(doc: &Value) -> Router<AppState> {
     match serde_json::from_value::<utoipa::openapi::OpenApi>(doc.clone()) {
-        Ok(api) => Router::from(
-            utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", api),
-        ),
+        Ok(api) => Router::from(utoipa_swagger_ui::SwaggerUi::new("/api/docs").url("/api/openapi.json", api)),
         Err(e) => {
             tracing::error!(error = %e, "the OpenAPI document does not parse; serving it raw");
             let raw = doc.clone();
-            Router::new().route(
-                "/api/openapi.json",
-                axum::routing::get(move || async move { axum::Json(raw) }),
-            )
+            Router::new().route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(raw) }))
         }
     }
 }

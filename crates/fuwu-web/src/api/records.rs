@@ -18,12 +18,7 @@ use utoipa::ToSchema;
 pub fn list_params(q: Vec<(String, String)>) -> Result<ListParams, ApiError> {
     let mut p = ListParams::default();
     let int = |name: &str, v: &str| {
-        v.parse::<i64>().map_err(|_| {
-            ApiError(AppError::bad(
-                format!("{name} must be an integer"),
-                Some(name),
-            ))
-        })
+        v.parse::<i64>().map_err(|_| ApiError(AppError::bad(format!("{name} must be an integer"), Some(name))))
     };
     for (k, v) in q {
         match k.as_str() {
@@ -45,25 +40,14 @@ pub fn list_params(q: Vec<(String, String)>) -> Result<ListParams, ApiError> {
 pub type Pairs = Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
 
 pub fn pairs(q: Pairs) -> Result<Vec<(String, String)>, ApiError> {
-    q.map(|Query(v)| v)
-        .map_err(|e| AppError::bad(format!("malformed query string: {e}"), None).into())
+    q.map(|Query(v)| v).map_err(|e| AppError::bad(format!("malformed query string: {e}"), None).into())
 }
 
-async fn list_h<R: Resource>(
-    State(s): State<AppState>,
-    Auth(c): Auth,
-    q: Pairs,
-) -> ApiResult<Json<Page<Stored<R>>>> {
-    Ok(Json(
-        rec::list::<R>(&s.app, &c, &list_params(pairs(q)?)?).await?,
-    ))
+async fn list_h<R: Resource>(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Page<Stored<R>>>> {
+    Ok(Json(rec::list::<R>(&s.app, &c, &list_params(pairs(q)?)?).await?))
 }
 
-async fn get_h<R: Resource>(
-    State(s): State<AppState>,
-    Auth(c): Auth,
-    Id(id): Id,
-) -> ApiResult<Json<Stored<R>>> {
+async fn get_h<R: Resource>(State(s): State<AppState>, Auth(c): Auth, Id(id): Id) -> ApiResult<Json<Stored<R>>> {
     Ok(Json(rec::get::<R>(&s.app, &c, id).await?))
 }
 
@@ -73,10 +57,7 @@ async fn create_h<R: Resource>(
     req: Request,
 ) -> ApiResult<(StatusCode, Json<Stored<R>>)> {
     let input: R = decode(json_value(req, &s).await?)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(rec::create::<R>(&s.app, &c, input).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(rec::create::<R>(&s.app, &c, input).await?)))
 }
 
 async fn update_h<R: Resource>(
@@ -85,35 +66,21 @@ async fn update_h<R: Resource>(
     Id(id): Id,
     body: Versioned<R>,
 ) -> ApiResult<Json<Stored<R>>> {
-    Ok(Json(
-        rec::update::<R>(&s.app, &c, id, body.version, body.data).await?,
-    ))
+    Ok(Json(rec::update::<R>(&s.app, &c, id, body.version, body.data).await?))
 }
 
-fn describe<R: Resource + ToSchema>(
-    doc: &mut Doc,
-    name: &str,
-    tag: &str,
-    custom_create: Option<Value>,
-) {
+fn describe<R: Resource + ToSchema>(doc: &mut Doc, name: &str, tag: &str, custom_create: Option<Value>) {
     let def = R::DEF;
     let record = doc.record::<R>();
     let input = doc.schema::<R>();
     let collection = format!("/api/v1/{name}");
     let item = format!("/api/v1/{name}/{{id}}");
     let mut params = vec![
-        query_param(
-            "q",
-            "string",
-            &format!("text contained in: {}", def.search.join(", ")),
-        ),
+        query_param("q", "string", &format!("text contained in: {}", def.search.join(", "))),
         query_param(
             "sort",
             "string",
-            &format!(
-                "id, created_at, updated_at, {} (prefix - for descending)",
-                def.sortable.join(", ")
-            ),
+            &format!("id, created_at, updated_at, {} (prefix - for descending)", def.sortable.join(", ")),
         ),
         query_param("page", "integer", "page number, from 1"),
         query_param("per_page", "integer", "1–200, default 50"),
@@ -168,21 +135,10 @@ fn describe<R: Resource + ToSchema>(
 }
 
 /// Routes and documentation of one record.
-pub fn resource<R: Resource + ToSchema>(
-    r: Router<AppState>,
-    doc: &mut Doc,
-    name: &str,
-    tag: &str,
-) -> Router<AppState> {
+pub fn resource<R: Resource + ToSchema>(r: Router<AppState>, doc: &mut Doc, name: &str, tag: &str) -> Router<AppState> {
     describe::<R>(doc, name, tag, None);
-    r.route(
-        &format!("/api/v1/{name}"),
-        get(list_h::<R>).post(create_h::<R>),
-    )
-    .route(
-        &format!("/api/v1/{name}/{{id}}"),
-        get(get_h::<R>).put(update_h::<R>),
-    )
+    r.route(&format!("/api/v1/{name}"), get(list_h::<R>).post(create_h::<R>))
+        .route(&format!("/api/v1/{name}/{{id}}"), get(get_h::<R>).put(update_h::<R>))
 }
 
 /// Users: as any record, but created with a password, and admins may set one.
@@ -202,22 +158,15 @@ pub fn users(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         errors: &[403, 404, 422],
     });
     r.route("/api/v1/users", get(list_h::<User>).post(create_user))
-        .route(
-            "/api/v1/users/{id}",
-            get(get_h::<User>).put(update_h::<User>),
-        )
+        .route("/api/v1/users/{id}", get(get_h::<User>).put(update_h::<User>))
         .route("/api/v1/users/{id}/password", put(set_password))
 }
 
 fn take_password(v: &mut Value) -> Result<String, ApiError> {
-    let obj = v
-        .as_object_mut()
-        .ok_or_else(|| ApiError(AppError::bad("the body must be a JSON object", None)))?;
+    let obj = v.as_object_mut().ok_or_else(|| ApiError(AppError::bad("the body must be a JSON object", None)))?;
     match obj.remove("password") {
         Some(Value::String(p)) => Ok(p),
-        Some(_) => {
-            Err(AppError::invalid("password", "wrong_type", "password must be a string").into())
-        }
+        Some(_) => Err(AppError::invalid("password", "wrong_type", "password must be a string").into()),
         None => Err(AppError::invalid("password", "required", "password is required").into()),
     }
 }
@@ -231,18 +180,10 @@ async fn create_user(
     let mut v = json_value(req, &s).await?;
     let password = take_password(&mut v)?;
     let user: User = decode(v)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(users::create_user(&s.app, Some(&c), user, &password).await?),
-    ))
+    Ok((StatusCode::CREATED, Json(users::create_user(&s.app, Some(&c), user, &password).await?)))
 }
 
-async fn set_password(
-    State(s): State<AppState>,
-    Auth(c): Auth,
-    Id(id): Id,
-    req: Request,
-) -> ApiResult<StatusCode> {
+async fn set_password(State(s): State<AppState>, Auth(c): Auth, Id(id): Id, req: Request) -> ApiResult<StatusCode> {
     c.require(fuwu_core::access::Cap::ManageUsers)?;
     let mut v = json_value(req, &s).await?;
     let password = take_password(&mut v)?;

@@ -24,24 +24,16 @@ fn migrate_demo_user_token_and_backup() {
     let _ = std::fs::remove_dir_all(&dir);
     let (ok, out, err) = fuwu(&dir, &["migrate"]);
     assert!(ok, "{err}");
-    assert!(out.contains("1 migration(s) applied"), "{out}");
-    assert!(
-        fuwu(&dir, &["migrate"]).1.contains("0 migration(s)"),
-        "migrations are applied once"
-    );
+    assert!(out.contains("2 migration(s) applied"), "{out}");
+    assert!(fuwu(&dir, &["migrate"]).1.contains("0 migration(s)"), "migrations are applied once");
 
     let (ok, out, err) = fuwu(&dir, &["demo"]);
     assert!(ok, "{err}");
-    for login in [
-        "admin", "manager", "kefu", "l1.nj1", "l2.1", "l3.1", "partner1", "customer",
-    ] {
+    for login in ["admin", "manager", "kefu", "l1.nj1", "l2.1", "l3.1", "partner1", "customer"] {
         assert!(out.contains(login), "demo prints the {login} login: {out}");
     }
     let (ok, _, err) = fuwu(&dir, &["demo"]);
-    assert!(
-        !ok && err.contains("already has users"),
-        "a second demo refuses: {err}"
-    );
+    assert!(!ok && err.contains("already has users"), "a second demo refuses: {err}");
 
     let (ok, out, err) = fuwu(&dir, &["token", "create", "--user", "admin"]);
     assert!(ok, "{err}");
@@ -52,34 +44,18 @@ fn migrate_demo_user_token_and_backup() {
     );
     assert!(!fuwu(&dir, &["token", "create", "--user", "nobody"]).0);
 
-    let (ok, out, err) = fuwu(
-        &dir,
-        &[
-            "user", "add", "--login", "sun.li", "--name", "孙丽", "--role", "engineer", "--tier",
-            "L2",
-        ],
-    );
+    let (ok, out, err) =
+        fuwu(&dir, &["user", "add", "--login", "sun.li", "--name", "孙丽", "--role", "engineer", "--tier", "L2"]);
     assert!(ok, "{err}");
-    assert!(
-        out.contains("password: "),
-        "a generated password is printed: {out}"
-    );
-    let (ok, _, err) = fuwu(
-        &dir,
-        &[
-            "user", "add", "--login", "x", "--name", "x", "--role", "engineer",
-        ],
-    );
+    assert!(out.contains("password: "), "a generated password is printed: {out}");
+    let (ok, _, err) = fuwu(&dir, &["user", "add", "--login", "x", "--name", "x", "--role", "engineer"]);
     assert!(!ok && err.contains("tier"), "{err}");
 
     let copy = dir.join("copy.db");
     let (ok, out, err) = fuwu(&dir, &["backup", copy.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("backup written"));
-    assert!(
-        !fuwu(&dir, &["backup", copy.to_str().unwrap()]).0,
-        "an existing file is not overwritten"
-    );
+    assert!(!fuwu(&dir, &["backup", copy.to_str().unwrap()]).0, "an existing file is not overwritten");
     // The copy is a working data folder of its own.
     let restored = dir.join("restored");
     std::fs::create_dir_all(&restored).unwrap();

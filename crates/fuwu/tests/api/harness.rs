@@ -39,9 +39,7 @@ macro_rules! both {
             }
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
-                let Some(t) =
-                    $crate::harness::TestApp::try_new($crate::harness::Backend::Postgres).await
-                else {
+                let Some(t) = $crate::harness::TestApp::try_new($crate::harness::Backend::Postgres).await else {
                     return;
                 };
                 ($body)(t).await;
@@ -62,17 +60,8 @@ fn unique() -> String {
 }
 
 /// The demo logins the tests act as.
-pub const ROLES: [&str; 9] = [
-    "admin",
-    "manager",
-    "kefu",
-    "l1.nj1",
-    "l2.1",
-    "l3.1",
-    "partner1",
-    "customer",
-    "customer2",
-];
+pub const ROLES: [&str; 9] =
+    ["admin", "manager", "kefu", "l1.nj1", "l2.1", "l3.1", "partner1", "customer", "customer2"];
 
 impl TestApp {
     pub async fn new(backend: Backend) -> TestApp {
@@ -94,10 +83,7 @@ impl TestApp {
                     eprintln!("FUWU_TEST_DATABASE_URL not set: PostgreSQL variant skipped");
                     return None;
                 };
-                let opts = ConnectOptions {
-                    schema: Some(format!("t_{}", unique())),
-                    max_connections: Some(4),
-                };
+                let opts = ConnectOptions { schema: Some(format!("t_{}", unique())), max_connections: Some(4) };
                 (Db::connect(&url, opts).await.expect("postgres"), None)
             }
         };
@@ -106,35 +92,17 @@ impl TestApp {
         fuwu::demo::fill(&app).await.expect("demo");
         let mut tokens = HashMap::new();
         for login in ROLES {
-            let u = fuwu_app::auth::user_by_login(&app, login)
-                .await
-                .expect("user")
-                .expect("demo login");
-            let t = fuwu_app::auth::create_token(&app, None, u.id, "test")
-                .await
-                .expect("token");
+            let u = fuwu_app::auth::user_by_login(&app, login).await.expect("user").expect("demo login");
+            let t = fuwu_app::auth::create_token(&app, None, u.id, "test").await.expect("token");
             tokens.insert(login, t.token);
         }
-        let router = fuwu_web::router(
-            app.clone(),
-            fuwu_web::WebConfig {
-                cookie_secure: true,
-                max_body_bytes: 64 * 1024,
-            },
-        );
-        Some(TestApp {
-            app,
-            router,
-            tokens,
-            dir,
-        })
+        let router =
+            fuwu_web::router(app.clone(), fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024 });
+        Some(TestApp { app, router, tokens, dir })
     }
 
     pub fn token(&self, login: &str) -> String {
-        self.tokens
-            .get(login)
-            .cloned()
-            .unwrap_or_else(|| panic!("no token for {login}"))
+        self.tokens.get(login).cloned().unwrap_or_else(|| panic!("no token for {login}"))
     }
 
     /// Sends a request; returns status, headers and JSON body (Null when empty or not JSON).
@@ -151,13 +119,7 @@ impl TestApp {
     }
 
     /// A request as a demo login with its bearer token.
-    pub async fn call(
-        &self,
-        who: &str,
-        method: &str,
-        path: &str,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
+    pub async fn call(&self, who: &str, method: &str, path: &str, body: Option<Value>) -> (StatusCode, Value) {
         let mut b = Request::builder()
             .method(method)
             .uri(path)
@@ -178,14 +140,7 @@ impl TestApp {
     }
 
     /// Raw body with a content type, for malformed-input tests.
-    pub async fn raw(
-        &self,
-        who: &str,
-        method: &str,
-        path: &str,
-        ct: &str,
-        body: &str,
-    ) -> (StatusCode, Value) {
+    pub async fn raw(&self, who: &str, method: &str, path: &str, ct: &str, body: &str) -> (StatusCode, Value) {
         let req = Request::builder()
             .method(method)
             .uri(path)
@@ -207,10 +162,7 @@ impl TestApp {
     /// Rows in the audit trail.
     pub async fn audit_rows(&self) -> i64 {
         let mut conn = self.app.db.reader().acquire().await.expect("conn");
-        fuwu_store::audit::list(&mut conn, None, None, 100_000, 0)
-            .await
-            .expect("audit")
-            .len() as i64
+        fuwu_store::audit::list(&mut conn, None, None, 100_000, 0).await.expect("audit").len() as i64
     }
 
     /// The first item of a list as the admin sees it.
@@ -222,11 +174,7 @@ impl TestApp {
 
     /// The id of a demo user.
     pub async fn user_id(&self, login: &str) -> i64 {
-        fuwu_app::auth::user_by_login(&self.app, login)
-            .await
-            .expect("user")
-            .expect("exists")
-            .id
+        fuwu_app::auth::user_by_login(&self.app, login).await.expect("user").expect("exists").id
     }
 }
 
@@ -242,12 +190,7 @@ impl Drop for TestApp {
 #[track_caller]
 pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, field: Option<&str>) {
     assert_eq!(got.0, status, "body: {}", got.1);
-    assert_eq!(
-        got.1["error"]["status"].as_u64(),
-        Some(u64::from(status.as_u16())),
-        "body: {}",
-        got.1
-    );
+    assert_eq!(got.1["error"]["status"].as_u64(), Some(u64::from(status.as_u16())), "body: {}", got.1);
     if let Some(f) = field {
         assert_eq!(got.1["error"]["field"].as_str(), Some(f), "body: {}", got.1);
     }

@@ -22,12 +22,7 @@ both!(lookup_by_every_key, |t: TestApp| async move {
     assert!(!card["assets"].as_array().unwrap().is_empty());
     assert_eq!(card["open_events"], json!([]));
     let project = &card["projects"][0];
-    assert!(
-        project["dedicated_team"]["name"]
-            .as_str()
-            .unwrap()
-            .contains("项目支持服务小组")
-    );
+    assert!(project["dedicated_team"]["name"].as_str().unwrap().contains("项目支持服务小组"));
     assert!(project["implementation_engineer"]["name"].is_string());
     let contract = &card["contracts"][0];
     for k in [
@@ -44,41 +39,21 @@ both!(lookup_by_every_key, |t: TestApp| async move {
     }
 
     let name = card["customer"]["name"].as_str().unwrap();
-    let (_, by_name) = t
-        .get("kefu", &format!("/api/v1/lookup?customer={}", &name[..6]))
-        .await;
-    assert!(
-        by_name["customers"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|c| c["customer"]["id"] == 1)
-    );
+    let (_, by_name) = t.get("kefu", &format!("/api/v1/lookup?customer={}", &name[..6])).await;
+    assert!(by_name["customers"].as_array().unwrap().iter().any(|c| c["customer"]["id"] == 1));
 
     let asset = &card["assets"][0]["asset"];
     let serial = asset["serial_number"].as_str().unwrap().to_lowercase();
-    let (_, by_serial) = t
-        .get("kefu", &format!("/api/v1/lookup?serial={serial}"))
-        .await;
-    assert_eq!(
-        by_serial["customers"][0]["matched_asset_ids"][0],
-        asset["id"]
-    );
+    let (_, by_serial) = t.get("kefu", &format!("/api/v1/lookup?serial={serial}")).await;
+    assert_eq!(by_serial["customers"][0]["matched_asset_ids"][0], asset["id"]);
 
     let number = contract["contract_number"].as_str().unwrap();
-    let (_, by_contract) = t
-        .get("kefu", &format!("/api/v1/lookup?contract={number}"))
-        .await;
+    let (_, by_contract) = t.get("kefu", &format!("/api/v1/lookup?contract={number}")).await;
     assert_eq!(by_contract["customers"][0]["customer"]["id"], 1);
 
     let code = project["project"]["code"].as_str().unwrap();
-    let (_, by_project) = t
-        .get("kefu", &format!("/api/v1/lookup?project={code}"))
-        .await;
-    assert_eq!(
-        by_project["customers"][0]["matched_project_ids"][0],
-        project["project"]["id"]
-    );
+    let (_, by_project) = t.get("kefu", &format!("/api/v1/lookup?project={code}")).await;
+    assert_eq!(by_project["customers"][0]["matched_project_ids"][0], project["project"]["id"]);
 
     let (_, nobody) = t.get("kefu", "/api/v1/lookup?phone=13900000001").await;
     assert_eq!(nobody["customers"], json!([]));
@@ -86,31 +61,16 @@ both!(lookup_by_every_key, |t: TestApp| async move {
 
 both!(lookup_answers_for_a_given_moment, |t: TestApp| async move {
     // Customer 6 (index 5) has a contract that ran 2024-07-01 to 2025-06-30.
-    let (_, v) = t
-        .get(
-            "kefu",
-            "/api/v1/lookup?customer=武汉市社会保险&at=2025-06-30T23:00:00%2B08:00",
-        )
-        .await;
+    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2025-06-30T23:00:00%2B08:00").await;
     let c = &v["customers"][0]["contracts"][0];
     assert_eq!(c["end_date"], "2025-06-30");
     assert_eq!(c["in_period"], true);
     assert_eq!(c["days_remaining"], 1);
-    let (_, v) = t
-        .get(
-            "kefu",
-            "/api/v1/lookup?customer=武汉市社会保险&at=2025-07-01T00:30:00%2B08:00",
-        )
-        .await;
+    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2025-07-01T00:30:00%2B08:00").await;
     let c = &v["customers"][0]["contracts"][0];
     assert_eq!(c["period"], "expired");
     assert_eq!(v["customers"][0]["any_in_period"], false);
-    let (_, v) = t
-        .get(
-            "kefu",
-            "/api/v1/lookup?customer=武汉市社会保险&at=2024-06-30T12:00:00Z",
-        )
-        .await;
+    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2024-06-30T12:00:00Z").await;
     assert_eq!(v["customers"][0]["contracts"][0]["period"], "not_started");
 });
 
@@ -120,7 +80,5 @@ both!(lookup_respects_scope, |t: TestApp| async move {
     assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
     let (_, all) = t.get("kefu", "/api/v1/lookup?customer=大学").await;
     let (_, partner) = t.get("partner1", "/api/v1/lookup?customer=大学").await;
-    assert!(
-        partner["customers"].as_array().unwrap().len() < all["customers"].as_array().unwrap().len()
-    );
+    assert!(partner["customers"].as_array().unwrap().len() < all["customers"].as_array().unwrap().len());
 });

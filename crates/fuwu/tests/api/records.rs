@@ -34,10 +34,7 @@ both!(a_customer_with_everything, |t: TestApp| async move {
     assert_eq!(s, StatusCode::CREATED, "{site}");
     let (s, contact) = t.call("kefu", "POST", "/api/v1/contacts", Some(json!({"customer_id": cid, "site_id": site["id"], "name": "钱进", "phones": ["+86 139 1234 5678", "0512-6688 1234 转 301"], "emails": ["Qian.Jin@SZBank.example.cn"]}))).await;
     assert_eq!(s, StatusCode::CREATED, "{contact}");
-    assert_eq!(
-        contact["phones"],
-        json!(["13912345678", "051266881234 转 301"])
-    );
+    assert_eq!(contact["phones"], json!(["13912345678", "051266881234 转 301"]));
     let team = t.first("/api/v1/teams?kind=l1_project").await;
     let engineer = t.user_id("l1.nj1").await;
     let (s, project) = t.call("kefu", "POST", "/api/v1/projects", Some(json!({"customer_id": cid, "name": "苏银两地三中心项目", "code": "PRJ-2026-9001", "site_id": site["id"], "dedicated_team_id": team["id"], "implementation_engineer_id": engineer}))).await;
@@ -60,18 +57,12 @@ both!(a_customer_with_everything, |t: TestApp| async move {
     // Lists: search, filter, sort and pages.
     let (_, page) = t.get("kefu", "/api/v1/customers?q=苏州").await;
     assert_eq!(page["total"], 1);
-    let (_, p1) = t
-        .get("kefu", "/api/v1/customers?sort=-id&per_page=2&page=1")
-        .await;
-    let (_, p2) = t
-        .get("kefu", "/api/v1/customers?sort=-id&per_page=2&page=2")
-        .await;
+    let (_, p1) = t.get("kefu", "/api/v1/customers?sort=-id&per_page=2&page=1").await;
+    let (_, p2) = t.get("kefu", "/api/v1/customers?sort=-id&per_page=2&page=2").await;
     assert_eq!(p1["items"][0]["id"], cid);
     assert!(p1["items"][1]["id"].as_i64() > p2["items"][0]["id"].as_i64());
     assert_eq!(p1["total"], 51);
-    let (_, f) = t
-        .get("kefu", &format!("/api/v1/assets?customer_id={cid}"))
-        .await;
+    let (_, f) = t.get("kefu", &format!("/api/v1/assets?customer_id={cid}")).await;
     assert_eq!(f["total"], 1);
     let (_, by_tier) = t.get("kefu", "/api/v1/users?role=engineer&tier=L2").await;
     assert_eq!(by_tier["total"], 5);
@@ -99,49 +90,20 @@ both!(branches_teams_partners_and_users, |t: TestApp| async move {
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("password"),
     );
-    let u =
-        json!({"login": "kefu", "name": "重名", "role": "specialist", "password": "long-enough-1"});
-    assert_error(
-        &t.call("admin", "POST", "/api/v1/users", Some(u)).await,
-        StatusCode::CONFLICT,
-        Some("login"),
-    );
+    let u = json!({"login": "kefu", "name": "重名", "role": "specialist", "password": "long-enough-1"});
+    assert_error(&t.call("admin", "POST", "/api/v1/users", Some(u)).await, StatusCode::CONFLICT, Some("login"));
     let u = json!({"login": "e.new", "name": "新工程师", "role": "engineer", "tier": "L2", "team_id": team["id"], "password": "long-enough-1"});
     let (s, v) = t.call("admin", "POST", "/api/v1/users", Some(u)).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     // Admins set passwords.
     let path = format!("/api/v1/users/{}/password", v["id"]);
+    assert_eq!(t.call("kefu", "PUT", &path, Some(json!({"password": "another-one-1"}))).await.0, StatusCode::FORBIDDEN);
     assert_eq!(
-        t.call(
-            "kefu",
-            "PUT",
-            &path,
-            Some(json!({"password": "another-one-1"}))
-        )
-        .await
-        .0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        t.call(
-            "admin",
-            "PUT",
-            &path,
-            Some(json!({"password": "another-one-1"}))
-        )
-        .await
-        .0,
+        t.call("admin", "PUT", &path, Some(json!({"password": "another-one-1"}))).await.0,
         StatusCode::NO_CONTENT
     );
     assert_eq!(
-        t.call(
-            "admin",
-            "PUT",
-            "/api/v1/users/99999/password",
-            Some(json!({"password": "another-one-1"}))
-        )
-        .await
-        .0,
+        t.call("admin", "PUT", "/api/v1/users/99999/password", Some(json!({"password": "another-one-1"}))).await.0,
         StatusCode::NOT_FOUND
     );
     let p = json!({"name": "苏州恒信科技有限公司", "city_codes": ["320500000000", "320200000000"], "phone": "0512-8888 6666"});
@@ -157,8 +119,5 @@ both!(divisions_reference, |t: TestApp| async move {
     let (_, d) = t.get("customer", "/api/v1/divisions/320102000000").await;
     assert_eq!(d["full_name"], "江苏省 南京市 玄武区");
     assert_eq!(d["city_code"], "320100000000");
-    assert_eq!(
-        t.get("kefu", "/api/v1/divisions/123").await.0,
-        StatusCode::NOT_FOUND
-    );
+    assert_eq!(t.get("kefu", "/api/v1/divisions/123").await.0, StatusCode::NOT_FOUND);
 });

@@ -7,17 +7,10 @@ use axum::http::{Request, StatusCode};
 use http_body_util::BodyExt;
 
 async fn text(t: &TestApp, path: &str) -> (StatusCode, String) {
-    let resp = tower::ServiceExt::oneshot(
-        t.router.clone(),
-        Request::get(path).body(Body::empty()).unwrap(),
-    )
-    .await
-    .unwrap();
+    let resp =
+        tower::ServiceExt::oneshot(t.router.clone(), Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
     let s = resp.status();
-    (
-        s,
-        String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned(),
-    )
+    (s, String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned())
 }
 
 both!(health_readiness_and_metrics, |t: TestApp| async move {
@@ -26,12 +19,7 @@ both!(health_readiness_and_metrics, |t: TestApp| async move {
     t.get("kefu", "/api/v1/customers").await;
     let (s, m) = text(&t, "/metrics").await;
     assert_eq!(s, StatusCode::OK);
-    assert!(
-        m.contains(
-            "fuwu_http_requests_total{method=\"GET\",route=\"/api/v1/customers\",status=\"200\"} 1"
-        ),
-        "{m}"
-    );
+    assert!(m.contains("fuwu_http_requests_total{method=\"GET\",route=\"/api/v1/customers\",status=\"200\"} 1"), "{m}");
     assert!(m.contains("fuwu_http_request_duration_seconds_bucket"));
 });
 
@@ -68,15 +56,7 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
         assert!(paths.contains_key(p), "{p} undocumented");
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for s in [
-        "Customer",
-        "Contract",
-        "ServiceLevel",
-        "ErrorBody",
-        "LookupResult",
-        "Entitlement",
-        "Role",
-    ] {
+    for s in ["Customer", "Contract", "ServiceLevel", "ErrorBody", "LookupResult", "Entitlement", "Role"] {
         assert!(schemas.contains_key(s), "schema {s} missing");
     }
     // Every $ref resolves.

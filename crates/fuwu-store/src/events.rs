@@ -1,0 +1,102 @@
+//! Queries of the service flow that the generic record code does not cover:
+//! event numbers, journal sequence, open loads, settings.
+
+use crate::crud::{Sql, Val};
+use crate::{Conn, Result, classify};
+use sqlx::Row;
+
+/// The next event number of a year (1, 2, …), race-free on both databases.
+pub async fn next_number(conn: &mut Conn, year: i64) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO event_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = event_counters.last + 1 RETURNING last",
+    )
+    .bind(year)
+    .fetch_one(conn)
+    .await
+    .map_err(classify)?;
+    Ok(row.try_get(0)?)
+}
+
+/// The next journal sequence number of an event.
+pub async fn next_seq(conn: &mut Conn, event_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM event_journal WHERE event_id = $1")
+        .bind(event_id)
+        .fetch_one(conn)
+        .await
+        .map_err(classify)?;
+    Ok(row.try_get(0)?)
+}
+
+/// Open events per assignee and per partner firm (for routing by load).
+pub async fn open_loads(conn: &mut Conn) -> Result<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
+    let open = "state NOT IN ('closed', 'cancelled')";
+    let q = |col: &str| {
+        Sql::new(&format!("SELECT {col}, COUNT(*) FROM events WHERE {open} AND {col} IS NOT NULL GROUP BY {col}"))
+    };
+    let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(i64, i64)>> {
+        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
+    };
+    let by_user = pairs(q("assignee_id").fetch_all(conn).await?)?;
+    let by_partner = pairs(q("partner_id").fetch_all(conn).await?)?;
+    Ok((by_user, by_partner))
+}
+
+/// A setting's JSON text.
+pub async fn setting(conn: &mut Conn, key: &str) -> Result<Option<String>> {
+    let mut sql = Sql::default();
+    let m = sql.arg(Val::Text(Some(key.to_owned())));
+    sql.text = format!("SELECT value FROM settings WHERE key = {m}");
+    match sql.fetch_optional(conn).await? {
+        Some(r) => Ok(Some(r.try_get(0)?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn put_setting(conn: &mut Conn, key: &str, value: &str, now: i64) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+    )
+    .bind(key.to_owned())
+    .bind(value.to_owned())
+    .bind(now)
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(())
+}
+
+/// Unread notifications of a user.
+pub async fn unread_count(conn: &mut Conn, user_id: i64) -> Result<i64> {
+    let row = sqlx::query("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read = 0")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await
+        .map_err(classify)?;
+    Ok(row.try_get(0)?)
+}
+
+/// Marks notifications read (all of the user's when `ids` is empty).
+pub async fn mark_read(conn: &mut Conn, user_id: i64, ids: &[i64], now: i64) -> Result<u64> {
+    let mut sql = Sql::default();
+    let n = sql.arg(Val::Int(Some(now)));
+    let u = sql.arg(Val::Int(Some(user_id)));
+    let mut text = format!("UPDATE notifications SET read = 1, updated_at = {n} WHERE user_id = {u} AND read = 0");
+    if !ids.is_empty() {
+        let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
+        text.push_str(&format!(" AND id IN ({})", marks.join(", ")));
+    }
+    sql.text = text;
+    sql.execute(conn).await
+}
+
+/// Users of a role (active), e.g. every department manager to notify.
+pub async fn users_with_role(conn: &mut Conn, role: &str) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM users WHERE role = $1 AND active = 1 ORDER BY id")
+        .bind(role.to_owned())
+        .fetch_all(conn)
+        .await
+        .map_err(classify)?;
+    rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+}
