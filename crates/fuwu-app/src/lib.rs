@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod caller;
 pub mod error;
+pub mod events;
 pub mod lookup;
 pub mod records;
 pub mod users;
@@ -24,6 +25,10 @@ pub struct AppConfig {
     pub login_max_failures_per_ip: i64,
     /// The rate-limit window, in minutes.
     pub login_window_minutes: i64,
+    /// Where attachments are stored (outside any web root).
+    pub files_dir: std::path::PathBuf,
+    /// Largest attachment, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for AppConfig {
@@ -33,6 +38,8 @@ impl Default for AppConfig {
             login_max_failures: 5,
             login_max_failures_per_ip: 30,
             login_window_minutes: 15,
+            files_dir: std::path::PathBuf::from("fuwu-data/files"),
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }

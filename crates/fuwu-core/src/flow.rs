@@ -799,6 +799,13 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
     Outcome { flow: n, effects: fx }
 }
 
+/// An event recorded by the engineer (or partner engineer) the customer called
+/// directly (SPEC §3 step 2): that engineer holds it and is already working on
+/// it; the service centre sees it at once like any other event.
+pub fn taken_directly(f: Flow, by: Target) -> Flow {
+    Flow { state: InProgress, tier: by.tier, team: by.team, assignee: by.assignee, partner: by.partner, ..f }
+}
+
 /// The effects of recording an event: a major incident tells the managers at once.
 pub fn intake_effects(f: &Flow) -> Vec<Effect> {
     if f.major { vec![Effect::NotifyManagers { reason: NotifyReason::MajorIncident }] } else { vec![] }

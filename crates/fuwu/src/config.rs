@@ -99,6 +99,7 @@ impl Config {
         fuwu_app::AppConfig {
             session_idle_minutes: self.session_idle_minutes,
             login_max_failures: self.login_max_failures,
+            files_dir: self.data_dir.join("files"),
             ..fuwu_app::AppConfig::default()
         }
     }

@@ -1,0 +1,365 @@
+//! Recording an event: the entitlement snapshot, the priority, the number, the
+//! routing ranking, and for a directly called engineer, the event in their hands.
+
+use super::{Channel, Event, EventKind, ServiceMode, act, journal};
+use crate::App;
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::records::Stored;
+use fuwu_core::FieldErrors;
+use fuwu_core::access::Cap;
+use fuwu_core::divisions;
+use fuwu_core::entitlement::{self, Entitlement};
+use fuwu_core::flow::{self, Entitled, Flow, Target};
+use fuwu_core::ids::*;
+use fuwu_core::priority::{Impact, Urgency};
+use fuwu_core::records::*;
+use fuwu_core::role::{Role, TeamKind, Tier};
+use fuwu_core::routing::{self, BranchInfo, Candidate, EngineerInfo, Need, PartnerInfo, TeamInfo};
+use fuwu_store::crud::{self, ListSpec, Val};
+use fuwu_store::{Conn, now_ms, tables};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// Where to dispatch an event: an engineer, a team or a partner firm.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetInput {
+    #[serde(default)]
+    pub engineer_id: Option<UserId>,
+    #[serde(default)]
+    pub team_id: Option<TeamId>,
+    #[serde(default)]
+    pub partner_id: Option<PartnerId>,
+    /// Required when overriding the top routing suggestion.
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// A new event.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewEvent {
+    /// Default by role: hotline (service centre), direct (engineers), portal (customers).
+    #[serde(default)]
+    pub channel: Option<Channel>,
+    pub kind: EventKind,
+    #[serde(default)]
+    pub service_mode: Option<ServiceMode>,
+    /// Taken from the asset, project or contact when not given.
+    #[serde(default)]
+    pub customer_id: Option<CustomerId>,
+    #[serde(default)]
+    pub site_id: Option<SiteId>,
+    #[serde(default)]
+    pub project_id: Option<ProjectId>,
+    #[serde(default)]
+    pub asset_id: Option<AssetId>,
+    #[serde(default)]
+    pub contact_id: Option<ContactId>,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub impact: Impact,
+    pub urgency: Urgency,
+    /// Dispatch at once (the hotline's one click).
+    #[serde(default)]
+    pub dispatch: Option<TargetInput>,
+}
+
+async fn get<T: serde::de::DeserializeOwned>(
+    conn: &mut Conn,
+    def: &'static tables::TableDef,
+    id: i64,
+) -> Result<Option<Stored<T>>, AppError> {
+    match crud::get(conn, def, id).await? {
+        Some(m) => Ok(Some(Stored::from_map(m)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) async fn all<T: serde::de::DeserializeOwned>(
+    conn: &mut Conn,
+    def: &'static tables::TableDef,
+    filters: Vec<(&str, Val)>,
+) -> Result<Vec<Stored<T>>, AppError> {
+    let spec = ListSpec {
+        filters: filters.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        limit: 10_000,
+        ..Default::default()
+    };
+    crud::list(conn, def, &spec).await?.0.into_iter().map(Stored::from_map).collect()
+}
+
+/// The contracts of a customer evaluated at a moment.
+pub async fn entitlements(conn: &mut Conn, customer: i64, at: jiff::Timestamp) -> Result<Vec<Entitlement>, AppError> {
+    let contracts: Vec<Stored<Contract>> =
+        all(conn, &tables::CONTRACT, vec![("customer_id", Val::Int(Some(customer)))]).await?;
+    let day = entitlement::service_date(at);
+    let mut out = Vec::new();
+    for c in contracts {
+        if let Some(l) = get::<ServiceLevel>(conn, &tables::SERVICE_LEVEL, c.data.service_level_id.0).await? {
+            out.push(entitlement::evaluate(ContractId(c.id), &c.data, &l.data, day));
+        }
+    }
+    Ok(out)
+}
+
+/// What routing needs to know about an event's customer side.
+pub struct Placement {
+    pub city: Option<String>,
+    pub need: Need,
+}
+
+/// Works out the city, product and dedicated people of an event.
+pub async fn placement(
+    conn: &mut Conn,
+    site: Option<i64>,
+    project: Option<&Project>,
+    asset: Option<&Asset>,
+) -> Result<Placement, AppError> {
+    let site_id = site.or(asset.and_then(|a| a.site_id.map(|s| s.0))).or(project.and_then(|p| p.site_id.map(|s| s.0)));
+    let city = match site_id {
+        Some(s) => get::<Site>(conn, &tables::SITE, s).await?.and_then(|s| divisions::city_code(&s.data.city_code)),
+        None => None,
+    };
+    let mut terms = Vec::new();
+    if let Some(a) = asset {
+        terms.push(a.product_model.clone());
+        terms.extend(a.hardware_version.clone());
+    }
+    Ok(Placement {
+        city: city.clone(),
+        need: Need {
+            city,
+            product_terms: terms,
+            dedicated_team: project.and_then(|p| p.dedicated_team_id),
+            implementation_engineer: project.and_then(|p| p.implementation_engineer_id),
+            project_partner: project.and_then(|p| p.partner_id),
+        },
+    })
+}
+
+/// Ranks who should take an event.
+pub async fn rank(conn: &mut Conn, need: &Need) -> Result<(Vec<Candidate>, Option<BranchId>), AppError> {
+    let engineers: Vec<Stored<User>> =
+        all(conn, &tables::USER, vec![("role", Val::Text(Some("engineer".into()))), ("active", Val::Int(Some(1)))])
+            .await?;
+    let teams: Vec<Stored<Team>> =
+        all(conn, &tables::TEAM, vec![("kind", Val::Text(Some("l1_project".into())))]).await?;
+    let branches: Vec<Stored<Branch>> = all(conn, &tables::BRANCH, vec![("active", Val::Int(Some(1)))]).await?;
+    let partners: Vec<Stored<Partner>> = all(conn, &tables::PARTNER, vec![("active", Val::Int(Some(1)))]).await?;
+    let (by_user, by_partner) = fuwu_store::events::open_loads(conn).await?;
+    let load = |list: &[(i64, i64)], id: i64| list.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n);
+    let e: Vec<EngineerInfo> = engineers
+        .iter()
+        .filter_map(|u| {
+            Some(EngineerInfo {
+                id: UserId(u.id),
+                name: u.data.name.clone(),
+                tier: u.data.tier?,
+                team: u.data.team_id,
+                branch: u.data.branch_id,
+                skills: u.data.skills.clone(),
+                open_load: load(&by_user, u.id),
+            })
+        })
+        .collect();
+    let t: Vec<TeamInfo> = teams.iter().map(|t| TeamInfo { id: TeamId(t.id), branch: t.data.branch_id }).collect();
+    let b: Vec<BranchInfo> = branches
+        .iter()
+        .map(|b| BranchInfo {
+            id: BranchId(b.id),
+            city_code: b.data.city_code.clone(),
+            covered: b.data.covered_city_codes.clone(),
+        })
+        .collect();
+    let p: Vec<PartnerInfo> = partners
+        .iter()
+        .map(|p| PartnerInfo {
+            id: PartnerId(p.id),
+            name: p.data.name.clone(),
+            cities: p.data.city_codes.clone(),
+            open_load: load(&by_partner, p.id),
+        })
+        .collect();
+    let branch =
+        need.city.as_ref().and_then(|c| b.iter().find(|x| x.city_code == *c || x.covered.contains(c))).map(|x| x.id);
+    Ok((routing::rank(need, &e, &t, &b, &p, 8), branch))
+}
+
+/// Records an event.
+pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Event>, AppError> {
+    c.require(Cap::RecordEvents)?;
+    let mut tx = app.db.begin().await?;
+    let stored = record_in(&mut tx, c, input).await?;
+    tx.commit().await?;
+    Ok(stored)
+}
+
+/// Records an event inside a transaction.
+pub async fn record_in(conn: &mut Conn, c: &Caller, mut input: NewEvent) -> Result<Stored<Event>, AppError> {
+    let mut errs = FieldErrors::new();
+    errs.text("title", &mut input.title, 200);
+    errs.opt_text("description", &mut input.description, 20_000);
+    errs.into_result()?;
+    if c.role() == Role::Customer {
+        input.channel = Some(Channel::Portal);
+        if input.customer_id.is_some() && input.customer_id != c.actor.customer_id {
+            return Err(AppError::invalid("customer_id", "unknown_id", "customer_id: no such customer"));
+        }
+        input.customer_id = c.actor.customer_id;
+        if input.dispatch.is_some() {
+            return Err(AppError::invalid("dispatch", "not_allowed", "the service centre dispatches portal events"));
+        }
+    }
+    let channel = input.channel.unwrap_or(match c.role() {
+        Role::Engineer | Role::PartnerEngineer => Channel::Direct,
+        Role::Customer => Channel::Portal,
+        Role::Specialist | Role::Manager => Channel::Hotline,
+        Role::Admin => Channel::Api,
+    });
+    let unknown = |f: &str, what: &str, id: i64| {
+        AppError::invalid(f, "unknown_id", format!("{f}: there is no {what} with id {id}"))
+    };
+    let asset = match input.asset_id {
+        Some(a) => {
+            Some(get::<Asset>(conn, &tables::ASSET, a.0).await?.ok_or_else(|| unknown("asset_id", "asset", a.0))?)
+        }
+        None => None,
+    };
+    let project_id = input.project_id.or(asset.as_ref().and_then(|a| a.data.project_id));
+    let project = match project_id {
+        Some(p) => Some(
+            get::<Project>(conn, &tables::PROJECT, p.0).await?.ok_or_else(|| unknown("project_id", "project", p.0))?,
+        ),
+        None => None,
+    };
+    let contact = match input.contact_id {
+        Some(x) => Some(
+            get::<Contact>(conn, &tables::CONTACT, x.0).await?.ok_or_else(|| unknown("contact_id", "contact", x.0))?,
+        ),
+        None => None,
+    };
+    let customer = input
+        .customer_id
+        .or(asset.as_ref().map(|a| a.data.customer_id))
+        .or(project.as_ref().map(|p| p.data.customer_id))
+        .or(contact.as_ref().map(|x| x.data.customer_id))
+        .ok_or_else(|| {
+            AppError::invalid("customer_id", "required", "name the customer, or an asset, project or contact of it")
+        })?;
+    if !crud::customer_in_scope(conn, &c.scope(), customer.0).await? {
+        return Err(unknown("customer_id", "customer", customer.0));
+    }
+    let mut errs = FieldErrors::new();
+    let mut same = |field: &str, owner: Option<CustomerId>| {
+        if owner.is_some_and(|o| o != customer) {
+            errs.add(field, "other_customer", format!("{field} belongs to another customer"));
+        }
+    };
+    same("asset_id", asset.as_ref().map(|a| a.data.customer_id));
+    same("project_id", project.as_ref().map(|p| p.data.customer_id));
+    same("contact_id", contact.as_ref().map(|x| x.data.customer_id));
+    if let Some(s) = input.site_id {
+        match get::<Site>(conn, &tables::SITE, s.0).await? {
+            Some(site) => same("site_id", Some(site.data.customer_id)),
+            None => errs.add("site_id", "unknown_id", format!("site_id: there is no site with id {}", s.0)),
+        }
+    }
+    errs.into_result()?;
+    if get::<Customer>(conn, &tables::CUSTOMER, customer.0).await?.is_none() {
+        return Err(unknown("customer_id", "customer", customer.0));
+    }
+
+    let now = jiff::Timestamp::now();
+    let ents = entitlements(conn, customer.0, now).await?;
+    let cover = entitlement::covering(&ents, input.asset_id, project_id).cloned();
+    let entitled = Entitled {
+        has_contract: cover.is_some(),
+        in_period: cover.as_ref().is_some_and(|e| e.in_period),
+        onsite_included: cover.as_ref().is_some_and(|e| e.onsite_included),
+    };
+    let matrix = super::matrix(conn).await?;
+    let priority = matrix.priority(input.impact, input.urgency);
+    let site_id =
+        input.site_id.or(asset.as_ref().and_then(|a| a.data.site_id)).or(project.as_ref().and_then(|p| p.data.site_id));
+    let place =
+        placement(conn, site_id.map(|s| s.0), project.as_ref().map(|p| &p.data), asset.as_ref().map(|a| &a.data))
+            .await?;
+    let (candidates, branch) = rank(conn, &place.need).await?;
+    let year = entitlement::service_date(now).year();
+    let n = fuwu_store::events::next_number(conn, i64::from(year)).await?;
+    let mut f = Flow::recorded(customer, input.impact, input.urgency, entitled);
+    let direct = matches!(c.role(), Role::Engineer | Role::PartnerEngineer) && channel == Channel::Direct;
+    if direct {
+        let tier = c.actor.tier.unwrap_or(Tier::L1);
+        let (team, partner) = match c.role() {
+            Role::PartnerEngineer => (None, c.actor.partner_id),
+            _ => (c.actor.team_id, None),
+        };
+        f = flow::taken_directly(f, Target { team, assignee: Some(c.id()), partner, tier });
+    }
+    let mut event = Event {
+        number: format!("FW-{year}-{n:06}"),
+        channel,
+        kind: input.kind,
+        service_mode: input.service_mode.unwrap_or(ServiceMode::Phone),
+        customer_id: customer,
+        site_id,
+        project_id,
+        asset_id: input.asset_id,
+        contact_id: input.contact_id,
+        title: input.title,
+        description: input.description,
+        impact: input.impact,
+        urgency: input.urgency,
+        priority,
+        state: f.state,
+        tier: f.tier,
+        team_id: None,
+        assignee_id: None,
+        partner_id: None,
+        branch_id: branch,
+        major: f.major,
+        contract_id: cover.as_ref().map(|e| e.contract_id),
+        entitled: entitled.valid(),
+        entitlement: cover.as_ref().and_then(|e| serde_json::to_value(e).ok()),
+        flow: f,
+        awaiting_approver: None,
+        recorded_by: c.id(),
+        routing: Some(json!({"at": now.to_string(), "candidates": candidates})),
+        documentation: None,
+        review: None,
+        resolution: None,
+        resolved_at: None,
+        closed_at: None,
+    };
+    event.sync();
+    let map = match serde_json::to_value(&event) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(AppError::Internal("event did not serialise".into())),
+    };
+    let id = crud::insert(conn, &tables::EVENT, &map, now_ms()).await?;
+    journal(conn, id, Some(c.id()), "record", json!({"channel": channel, "direct": direct}), map).await?;
+    for fx in flow::intake_effects(&event.flow) {
+        act::apply_effect(conn, id, &event, &fx, c.id()).await?;
+    }
+    if let Some(target) = input.dispatch {
+        if !matches!(c.role(), Role::Specialist | Role::Manager) {
+            return Err(AppError::invalid("dispatch", "not_allowed", "only the service centre dispatches"));
+        }
+        return act::assign_in(conn, c, id, target, None).await;
+    }
+    let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
+    Stored::from_map(m)
+}
+
+/// The team kind → tier of a team record.
+pub fn team_tier(t: &Team) -> Tier {
+    t.kind.tier().unwrap_or(match t.kind {
+        TeamKind::ServiceCenter => Tier::L1,
+        _ => Tier::L1,
+    })
+}

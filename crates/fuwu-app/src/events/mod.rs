@@ -1,0 +1,289 @@
+//! The service-request flow's use cases: intake, actions through the core's
+//! transition table, work records, reports, attachments, queues. Every change
+//! writes the event and its journal row in one transaction.
+
+pub mod act;
+pub mod intake;
+pub mod queues;
+pub mod work;
+
+use crate::App;
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::records::Stored;
+use fuwu_core::access::Cap;
+use fuwu_core::flow::{Flow, FlowActor};
+use fuwu_core::ids::*;
+use fuwu_core::priority::{Impact, PriorityMatrix, Urgency};
+use fuwu_core::records::Priority;
+use fuwu_core::role::{Role, Tier};
+use fuwu_store::crud::{self, Val};
+use fuwu_store::{Conn, now_ms, tables};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use utoipa::ToSchema;
+
+/// How an event reached the organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// 400 热线.
+    Hotline,
+    /// The customer called its engineer directly.
+    Direct,
+    Email,
+    Portal,
+    Api,
+    DeviceAlert,
+}
+
+/// 技术咨询, 故障, 服务请求.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    Consultation,
+    Fault,
+    ServiceRequest,
+}
+
+/// 电话, 远程, 现场.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceMode {
+    Phone,
+    Remote,
+    Onsite,
+}
+
+/// An event as stored.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Event {
+    /// Readable number, e.g. `FW-2026-000123`.
+    pub number: String,
+    pub channel: Channel,
+    pub kind: EventKind,
+    pub service_mode: ServiceMode,
+    pub customer_id: CustomerId,
+    pub site_id: Option<SiteId>,
+    pub project_id: Option<ProjectId>,
+    pub asset_id: Option<AssetId>,
+    pub contact_id: Option<ContactId>,
+    pub title: String,
+    pub description: Option<String>,
+    pub impact: Impact,
+    pub urgency: Urgency,
+    pub priority: Priority,
+    /// Mirrors `flow.state` for queries.
+    pub state: fuwu_core::flow::State,
+    pub tier: Tier,
+    pub team_id: Option<TeamId>,
+    pub assignee_id: Option<UserId>,
+    pub partner_id: Option<PartnerId>,
+    /// The branch covering the site's city.
+    pub branch_id: Option<BranchId>,
+    /// 重大事件.
+    pub major: bool,
+    pub contract_id: Option<ContractId>,
+    /// Covered by a contract inside its service period at intake.
+    pub entitled: bool,
+    /// The entitlement snapshot taken at intake (null: no covering contract).
+    #[schema(value_type = Object)]
+    pub entitlement: Option<Value>,
+    pub flow: Flow,
+    /// `specialist` or `manager` while an approval waits.
+    pub awaiting_approver: Option<String>,
+    pub recorded_by: UserId,
+    /// The routing ranking at intake, with reasons.
+    #[schema(value_type = Object)]
+    pub routing: Option<Value>,
+    #[schema(value_type = Object)]
+    pub documentation: Option<Value>,
+    #[schema(value_type = Object)]
+    pub review: Option<Value>,
+    pub resolution: Option<String>,
+    pub resolved_at: Option<i64>,
+    pub closed_at: Option<i64>,
+}
+
+impl Event {
+    /// Keeps the query columns in step with the flow.
+    pub fn sync(&mut self) {
+        self.state = self.flow.state;
+        self.tier = self.flow.tier;
+        self.team_id = self.flow.team;
+        self.assignee_id = self.flow.assignee;
+        self.partner_id = self.flow.partner;
+        self.major = self.flow.major;
+        self.impact = self.flow.impact;
+        self.urgency = self.flow.urgency;
+        self.awaiting_approver = self.flow.pending.as_ref().map(|p| match p.approver {
+            fuwu_core::flow::Approver::Specialist => "specialist".to_owned(),
+            fuwu_core::flow::Approver::Manager => "manager".to_owned(),
+        });
+    }
+}
+
+/// The flow's view of the caller.
+pub fn flow_actor(c: &Caller) -> FlowActor {
+    FlowActor {
+        user: c.id(),
+        role: c.role(),
+        tier: c.actor.tier,
+        partner: c.actor.partner_id,
+        customer: c.actor.customer_id,
+    }
+}
+
+/// The SQL condition limiting events to what the caller may see (`None`: all).
+pub fn event_scope(c: &Caller) -> Option<(String, Vec<Val>)> {
+    let me = Val::Int(Some(c.id().0));
+    match c.role() {
+        Role::Admin | Role::Manager | Role::Specialist => None,
+        Role::Engineer if matches!(c.actor.tier, Some(Tier::L2) | Some(Tier::L3)) => None,
+        Role::Engineer => Some((
+            "assignee_id = ? OR recorded_by = ? OR team_id = ?".into(),
+            vec![me.clone(), me, Val::Int(c.actor.team_id.map(|t| t.0))],
+        )),
+        Role::PartnerEngineer => Some((
+            "partner_id = ? OR assignee_id = ? OR recorded_by = ?".into(),
+            vec![Val::Int(c.actor.partner_id.map(|p| p.0)), me.clone(), me],
+        )),
+        Role::Customer => Some(("customer_id = ?".into(), vec![Val::Int(c.actor.customer_id.map(|x| x.0))])),
+    }
+}
+
+/// Whether the caller may see a stored event.
+pub fn can_see(c: &Caller, e: &Event) -> bool {
+    match c.role() {
+        Role::Admin | Role::Manager | Role::Specialist => true,
+        Role::Engineer if matches!(c.actor.tier, Some(Tier::L2) | Some(Tier::L3)) => true,
+        Role::Engineer => {
+            e.assignee_id == Some(c.id())
+                || e.recorded_by == c.id()
+                || (e.team_id.is_some() && e.team_id == c.actor.team_id)
+                || e.flow.consultants.contains(&c.id())
+        }
+        Role::PartnerEngineer => {
+            (e.partner_id.is_some() && e.partner_id == c.actor.partner_id)
+                || e.assignee_id == Some(c.id())
+                || e.recorded_by == c.id()
+        }
+        Role::Customer => Some(e.customer_id) == c.actor.customer_id,
+    }
+}
+
+/// Loads an event the caller may see, or 404.
+pub async fn load(conn: &mut Conn, c: &Caller, id: i64) -> Result<(Stored<Event>, Map<String, Value>), AppError> {
+    c.require(Cap::ReadEvents).map_err(|_| AppError::NotFound("event"))?;
+    let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
+    let e: Stored<Event> = Stored::from_map(m.clone())?;
+    if !can_see(c, &e.data) {
+        return Err(AppError::NotFound("event"));
+    }
+    Ok((e, m))
+}
+
+/// Reads an event by id (no visibility check).
+pub async fn load_raw(conn: &mut Conn, id: i64) -> Result<(Stored<Event>, Map<String, Value>), AppError> {
+    let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
+    Ok((Stored::from_map(m.clone())?, m))
+}
+
+/// The record fields of a stored map (without id, version and times).
+pub fn fields(m: &Map<String, Value>) -> Map<String, Value> {
+    let mut f = m.clone();
+    for k in ["id", "version", "created_at", "updated_at"] {
+        f.remove(k);
+    }
+    f
+}
+
+fn to_map<T: Serialize>(t: &T) -> Result<Map<String, Value>, AppError> {
+    match serde_json::to_value(t) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(AppError::Internal("record did not serialise to an object".into())),
+    }
+}
+
+/// Appends a journal row: the action, its details and what it changed.
+pub async fn journal(
+    conn: &mut Conn,
+    event_id: i64,
+    actor: Option<UserId>,
+    action: &str,
+    detail: Value,
+    changes: Map<String, Value>,
+) -> Result<(), AppError> {
+    let seq = fuwu_store::events::next_seq(conn, event_id).await?;
+    let row = serde_json::json!({
+        "event_id": event_id, "seq": seq, "actor_id": actor.map(|a| a.0), "action": action,
+        "detail": detail, "changes": Value::Object(changes),
+    });
+    let Value::Object(m) = row else { return Err(AppError::Internal("journal row".into())) };
+    crud::insert(conn, &tables::JOURNAL, &m, now_ms()).await?;
+    Ok(())
+}
+
+/// Writes a changed event (if it is still at the version read) and its journal row.
+pub async fn save(
+    conn: &mut Conn,
+    before: &Map<String, Value>,
+    event: &mut Event,
+    actor: Option<UserId>,
+    action: &str,
+    detail: Value,
+) -> Result<Stored<Event>, AppError> {
+    event.sync();
+    let id = before.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let version = before.get("version").and_then(Value::as_i64).unwrap_or_default();
+    let after = to_map(event)?;
+    let now = now_ms();
+    if !crud::update(conn, &tables::EVENT, id, version, &after, now).await? {
+        let current = crud::get(conn, &tables::EVENT, id).await?.map(Value::Object);
+        return Err(AppError::Conflict {
+            message: "the event was changed by someone else meanwhile; reload and try again".into(),
+            field: Some("version".into()),
+            current,
+        });
+    }
+    journal(conn, id, actor, action, detail, fuwu_core::journal::diff(&fields(before), &after)).await?;
+    let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
+    Stored::from_map(m)
+}
+
+/// The admin-editable priority matrix.
+pub async fn matrix(conn: &mut Conn) -> Result<PriorityMatrix, AppError> {
+    match fuwu_store::events::setting(conn, "priority_matrix").await? {
+        Some(s) => serde_json::from_str(&s).map_err(|e| AppError::Internal(format!("priority matrix unreadable: {e}"))),
+        None => Ok(PriorityMatrix::default()),
+    }
+}
+
+/// Replaces the priority matrix (admins).
+pub async fn set_matrix(app: &App, c: &Caller, m: PriorityMatrix) -> Result<PriorityMatrix, AppError> {
+    c.require(Cap::ManageSettings)?;
+    m.check()?;
+    let mut tx = app.db.begin().await?;
+    let before = matrix(&mut tx).await?;
+    let text = serde_json::to_string(&m).map_err(|e| AppError::Internal(e.to_string()))?;
+    let now = now_ms();
+    fuwu_store::events::put_setting(&mut tx, "priority_matrix", &text, now).await?;
+    let b = serde_json::to_value(&before).ok();
+    let a = serde_json::to_value(&m).ok();
+    fuwu_store::audit::record(&mut tx, now, Some(c.id().0), "setting", 0, "priority_matrix", b.as_ref(), a.as_ref())
+        .await?;
+    tx.commit().await?;
+    Ok(m)
+}
+
+/// Sends in-app notifications (in the caller's transaction).
+pub async fn notify(conn: &mut Conn, users: &[i64], event_id: i64, kind: &str, title: &str) -> Result<(), AppError> {
+    let now = now_ms();
+    for u in users {
+        let row = serde_json::json!({"user_id": u, "event_id": event_id, "kind": kind, "title": title, "read": false});
+        if let Value::Object(m) = row {
+            crud::insert(conn, &tables::NOTIFICATION, &m, now).await?;
+        }
+    }
+    Ok(())
+}

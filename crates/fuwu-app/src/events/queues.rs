@@ -1,0 +1,213 @@
+//! Queues: lists of events with filters, sorting and pages, and counts per queue.
+
+use super::{Event, act, event_scope, load, work};
+use crate::caller::Caller;
+use crate::error::AppError;
+use crate::records::{ListParams, MAX_PER_PAGE, Stored};
+use crate::{App, Page};
+use fuwu_core::access::Cap;
+use fuwu_core::flow::{self, ActionKind};
+use fuwu_core::role::Role;
+use fuwu_store::crud::{self, ListSpec, Val};
+use fuwu_store::tables::{self, Kind};
+use serde::Serialize;
+use serde_json::{Value, json};
+use utoipa::ToSchema;
+
+/// The queues every list can be narrowed to.
+pub const QUEUES: [&str; 7] = ["mine", "team", "unassigned", "approvals", "major", "open", "all"];
+
+const OPEN: &str = "state NOT IN ('closed', 'cancelled')";
+
+fn queue_cond(c: &Caller, queue: &str) -> Result<Option<(String, Vec<Val>)>, AppError> {
+    let me = Val::Int(Some(c.id().0));
+    Ok(match queue {
+        "all" => None,
+        "open" => Some((OPEN.into(), vec![])),
+        "mine" => Some(match c.role() {
+            Role::PartnerEngineer => (
+                format!("{OPEN} AND (assignee_id = ? OR (partner_id = ? AND assignee_id IS NULL))"),
+                vec![me, Val::Int(c.actor.partner_id.map(|p| p.0))],
+            ),
+            Role::Engineer => (format!("{OPEN} AND assignee_id = ?"), vec![me]),
+            _ => (format!("{OPEN} AND recorded_by = ?"), vec![me]),
+        }),
+        "team" => Some((format!("{OPEN} AND team_id = ?"), vec![Val::Int(c.actor.team_id.map(|t| t.0))])),
+        "unassigned" => Some(("state = 'recorded'".into(), vec![])),
+        "approvals" => Some(match c.role() {
+            Role::Manager => ("state = 'awaiting_approval'".into(), vec![]),
+            Role::Specialist => ("state = 'awaiting_approval' AND awaiting_approver = 'specialist'".into(), vec![]),
+            _ => ("1 = 0".into(), vec![]),
+        }),
+        "major" => Some((format!("{OPEN} AND major = 1"), vec![])),
+        other => {
+            return Err(AppError::bad(format!("unknown queue {other}; queues: {}", QUEUES.join(", ")), Some("queue")));
+        }
+    })
+}
+
+fn strip_for_customer(c: &Caller, mut e: Stored<Event>) -> Stored<Event> {
+    if c.role() == Role::Customer {
+        e.data.routing = None;
+    }
+    e
+}
+
+/// A page of events in a queue, with filters; newest first unless `sort=created_at`.
+pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<Event>>, AppError> {
+    c.require(Cap::ReadEvents)?;
+    let def = &tables::EVENT;
+    let mut filters_in = p.filters.clone();
+    let queue = filters_in.remove("queue").unwrap_or_else(|| "all".into());
+    let per_page = p.per_page.unwrap_or(50);
+    if !(1..=MAX_PER_PAGE).contains(&per_page) {
+        return Err(AppError::bad(format!("per_page must be between 1 and {MAX_PER_PAGE}"), Some("per_page")));
+    }
+    let page = p.page.unwrap_or(1);
+    if page < 1 {
+        return Err(AppError::bad("page must be 1 or more", Some("page")));
+    }
+    let mut filters = Vec::new();
+    for (name, value) in filters_in {
+        let col = def.col(&name).filter(|_| def.filters.contains(&name.as_str())).ok_or_else(|| {
+            AppError::bad(
+                format!("unknown parameter {name}; events filter on: queue, {}", def.filters.join(", ")),
+                Some(&name),
+            )
+        })?;
+        let v = match col.kind {
+            Kind::Int => Val::Int(Some(
+                value.parse().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(&name)))?,
+            )),
+            Kind::Bool => Val::Int(Some(match value.as_str() {
+                "true" | "1" => 1,
+                "false" | "0" => 0,
+                _ => return Err(AppError::bad(format!("{name} must be true or false"), Some(&name))),
+            })),
+            _ => Val::Text(Some(value)),
+        };
+        filters.push((name, v));
+    }
+    let sort = match p.sort.as_deref().unwrap_or("-created_at") {
+        "created_at" => ("created_at".to_owned(), false),
+        "-created_at" => ("created_at".to_owned(), true),
+        "priority" => ("priority".to_owned(), false),
+        "-priority" => ("priority".to_owned(), true),
+        "updated_at" => ("updated_at".to_owned(), false),
+        "-updated_at" => ("updated_at".to_owned(), true),
+        other => {
+            return Err(AppError::bad(
+                format!("cannot sort events by {other}; use created_at, priority, updated_at (- for descending)"),
+                Some("sort"),
+            ));
+        }
+    };
+    let mut conds = Vec::new();
+    conds.extend(event_scope(c));
+    conds.extend(queue_cond(c, &queue)?);
+    let spec = ListSpec {
+        filters,
+        conds,
+        q: p.q.as_deref().and_then(fuwu_core::text::needle),
+        scope: None,
+        sort: Some(sort),
+        limit: per_page,
+        offset: (page - 1).saturating_mul(per_page),
+    };
+    let mut conn = app.db.reader().acquire().await?;
+    let (rows, total) = crud::list(&mut conn, def, &spec).await?;
+    let items = rows
+        .into_iter()
+        .map(|m| Stored::from_map(m).map(|e| strip_for_customer(c, e)))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, page, per_page, total })
+}
+
+/// How many events each queue holds for the caller.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct QueueCount {
+    pub queue: &'static str,
+    pub count: i64,
+}
+
+pub async fn counts(app: &App, c: &Caller) -> Result<Vec<QueueCount>, AppError> {
+    c.require(Cap::ReadEvents)?;
+    let mut conn = app.db.reader().acquire().await?;
+    let mut out = Vec::new();
+    for q in QUEUES {
+        let mut conds = Vec::new();
+        conds.extend(event_scope(c));
+        conds.extend(queue_cond(c, q)?);
+        let spec = ListSpec { conds, limit: 1, ..Default::default() };
+        out.push(QueueCount { queue: q, count: crud::list(&mut conn, &tables::EVENT, &spec).await?.1 });
+    }
+    Ok(out)
+}
+
+/// One event with everything its page shows: the actions the caller may take
+/// now, approvals, work records, reports, attachments, who was told of a major
+/// incident, and the journal (staff only).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EventDetail {
+    #[schema(value_type = Object)]
+    pub event: Stored<Event>,
+    pub available_actions: Vec<ActionKind>,
+    #[schema(value_type = Vec<Object>)]
+    pub approvals: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub work: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub reports: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub attachments: Vec<Value>,
+    /// Major incident: who was told, when.
+    #[schema(value_type = Vec<Object>)]
+    pub told: Vec<Value>,
+    #[schema(value_type = Vec<Object>)]
+    pub journal: Vec<Value>,
+}
+
+pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let (e, _) = load(&mut conn, c, id).await?;
+    let available_actions = flow::available(&e.data.flow, &super::flow_actor(c));
+    let staff = c.role() != Role::Customer;
+    let approvals = if staff { act::approvals(&mut conn, id).await? } else { vec![] };
+    let journal = if staff { journal(&mut conn, id).await? } else { vec![] };
+    Ok(EventDetail {
+        available_actions,
+        approvals,
+        work: work::work(&mut conn, c, id).await?,
+        reports: work::reports(&mut conn, c, id).await?,
+        attachments: work::attachments(&mut conn, c, id).await?,
+        told: act::told_of_major(&mut conn, id).await?,
+        journal,
+        event: strip_for_customer(c, e),
+    })
+}
+
+/// The journal rows of an event, in order.
+pub async fn journal(conn: &mut fuwu_store::Conn, id: i64) -> Result<Vec<Value>, AppError> {
+    let spec = ListSpec {
+        filters: vec![("event_id".into(), Val::Int(Some(id)))],
+        sort: Some(("seq".into(), false)),
+        limit: 100_000,
+        ..Default::default()
+    };
+    Ok(crud::list(conn, &tables::JOURNAL, &spec).await?.0.into_iter().map(Value::Object).collect())
+}
+
+/// Replays an event's journal and compares it with the stored event: `None`
+/// when they agree, else the differing fields.
+pub async fn verify_journal(app: &App, id: i64) -> Result<Option<Value>, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let rows = journal(&mut conn, id).await?;
+    let changes: Vec<serde_json::Map<String, Value>> =
+        rows.iter().filter_map(|r| r.get("changes").and_then(Value::as_object).cloned()).collect();
+    let rebuilt = fuwu_core::journal::replay(&changes);
+    let (_, stored) = super::load_raw(&mut conn, id).await?;
+    let mut stored = super::fields(&stored);
+    stored.retain(|_, v| !v.is_null());
+    let d = fuwu_core::journal::diff(&rebuilt, &stored);
+    Ok((!d.is_empty()).then(|| json!(d)))
+}
