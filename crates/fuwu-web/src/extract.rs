@@ -153,3 +153,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Id {
         }
     }
 }
+
+/// Two numeric ids from the path (`/events/{id}/reports/{rid}`).
+pub struct Ids(pub i64, pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for Ids {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<(i64, i64)>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path((a, b))) => Ok(Ids(a, b)),
+            Err(_) => Err(AppError::bad("the ids in the path must be integers", Some("id")).into()),
+        }
+    }
+}

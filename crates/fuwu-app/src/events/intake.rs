@@ -363,3 +363,43 @@ pub fn team_tier(t: &Team) -> Tier {
         _ => Tier::L1,
     })
 }
+
+/// A fresh routing ranking for an event (the service centre and the holder).
+pub async fn suggest(app: &App, c: &Caller, id: i64) -> Result<Vec<Candidate>, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let (e, _) = super::load(&mut conn, c, id).await?;
+    if c.role() == Role::Customer {
+        return Err(AppError::Forbidden("routing is for the service centre".into()));
+    }
+    let project = match e.data.project_id {
+        Some(p) => get::<Project>(&mut conn, &tables::PROJECT, p.0).await?,
+        None => None,
+    };
+    let asset = match e.data.asset_id {
+        Some(a) => get::<Asset>(&mut conn, &tables::ASSET, a.0).await?,
+        None => None,
+    };
+    let place = placement(
+        &mut conn,
+        e.data.site_id.map(|s| s.0),
+        project.as_ref().map(|p| &p.data),
+        asset.as_ref().map(|a| &a.data),
+    )
+    .await?;
+    Ok(rank(&mut conn, &place.need).await?.0)
+}
+
+/// Knowledge articles matching a text (staff).
+pub async fn knowledge(app: &App, c: &Caller, q: Option<&str>) -> Result<Vec<Value>, AppError> {
+    if c.role() == Role::Customer {
+        return Err(AppError::Forbidden("the knowledge base is for staff".into()));
+    }
+    let mut conn = app.db.reader().acquire().await?;
+    let spec = ListSpec {
+        q: q.and_then(fuwu_core::text::needle),
+        sort: Some(("id".into(), true)),
+        limit: 50,
+        ..Default::default()
+    };
+    Ok(crud::list(&mut conn, &tables::KNOWLEDGE, &spec).await?.0.into_iter().map(Value::Object).collect())
+}

@@ -300,6 +300,13 @@ async fn current_report(conn: &mut Conn, event_id: i64, report_id: i64) -> Resul
     Ok(r)
 }
 
+/// Who confirmed a report, and how.
+struct Confirmation<'a> {
+    signer: &'a str,
+    signature: Option<&'a str>,
+    method: &'a str,
+}
+
 async fn confirm(
     conn: &mut Conn,
     e: &Stored<Event>,
@@ -307,10 +314,9 @@ async fn confirm(
     actor: &FlowActor,
     journal_actor: Option<UserId>,
     mut report: Map<String, Value>,
-    signer: &str,
-    signature: Option<&str>,
-    method: &str,
+    how: Confirmation<'_>,
 ) -> Result<Value, AppError> {
+    let Confirmation { signer, signature, method } = how;
     let outcome = flow::decide(&e.data.flow, &Action::ConfirmReport, actor).map_err(refusal)?;
     let rid = report.get("id").and_then(Value::as_i64).unwrap_or_default();
     let v = report.get("version").and_then(Value::as_i64).unwrap_or_default();
@@ -361,9 +367,16 @@ pub async fn sign_report(
     let mut tx = app.db.begin().await?;
     let (e, before) = load(&mut tx, c, event_id).await?;
     let report = current_report(&mut tx, event_id, report_id).await?;
-    let out =
-        confirm(&mut tx, &e, &before, &flow_actor(c), Some(c.id()), report, &signer, Some(&s.signature), "signature")
-            .await?;
+    let out = confirm(
+        &mut tx,
+        &e,
+        &before,
+        &flow_actor(c),
+        Some(c.id()),
+        report,
+        Confirmation { signer: &signer, signature: Some(&s.signature), method: "signature" },
+    )
+    .await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -453,7 +466,9 @@ pub async fn confirm_by_token(app: &App, token: &str, signer_name: &str) -> Resu
         partner: None,
         customer: Some(e.data.customer_id),
     };
-    let out = confirm(&mut tx, &e, &before, &actor, None, report, signer, None, "link").await?;
+    let out =
+        confirm(&mut tx, &e, &before, &actor, None, report, Confirmation { signer, signature: None, method: "link" })
+            .await?;
     tx.commit().await?;
     Ok(out)
 }

@@ -279,14 +279,15 @@ proptest! {
         steps in proptest::collection::vec((any_action(), any_actor()), 0..60),
     ) {
         let mut f = new(Entitled { has_contract: has, in_period: valid, onsite_included: onsite });
-        let mut approvals_by_manager_needed = false;
         for (a, who) in steps {
             if let Ok(o) = decide(&f, &a, &who) {
                 if matches!(a, Action::Approve { .. }) && f.pending.as_ref().is_some_and(|p| p.approver == Approver::Manager) {
                     prop_assert_eq!(who.role, Role::Manager);
                 }
-                if let Some(p) = &o.flow.pending {
-                    if p.special_case { approvals_by_manager_needed = true; prop_assert_eq!(p.approver, Approver::Manager); }
+                if let Some(p) = &o.flow.pending
+                    && p.special_case
+                {
+                    prop_assert_eq!(p.approver, Approver::Manager);
                 }
                 if o.flow.state == State::Onsite && f.state != State::Onsite && o.effects.contains(&Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite }) {
                     prop_assert!(f.entitled.valid() && f.entitled.onsite_included && f.tier == Tier::L1);
@@ -300,6 +301,5 @@ proptest! {
                 prop_assert!(!f.major || f.reviewed);
             }
         }
-        let _ = approvals_by_manager_needed;
     }
 }

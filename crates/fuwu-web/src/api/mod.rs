@@ -9,6 +9,7 @@
 
 mod account;
 mod doc;
+mod events;
 mod hotline;
 mod records;
 
@@ -37,6 +38,7 @@ pub fn routes() -> (Router<AppState>, Value) {
     r = records::resource::<ServiceLevel>(r, &mut doc, "service-levels", "Service levels");
     r = account::routes(r, &mut doc);
     r = hotline::routes(r, &mut doc);
+    r = events::routes(r, &mut doc);
     (r, doc.finish())
 }
 
