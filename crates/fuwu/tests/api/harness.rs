@@ -73,22 +73,25 @@ impl TestApp {
 
     /// `None` for PostgreSQL when `FUWU_TEST_DATABASE_URL` is not set.
     pub async fn try_new(backend: Backend) -> Option<TestApp> {
-        let (db, dir) = match backend {
-            Backend::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("fuwu-test-{}", unique()));
-                (Db::open_dir(&dir).await.expect("sqlite"), Some(dir))
-            }
+        let dir = std::env::temp_dir().join(format!("fuwu-test-{}", unique()));
+        let db = match backend {
+            Backend::Sqlite => Db::open_dir(&dir).await.expect("sqlite"),
             Backend::Postgres => {
                 let Ok(url) = std::env::var("FUWU_TEST_DATABASE_URL") else {
                     eprintln!("FUWU_TEST_DATABASE_URL not set: PostgreSQL variant skipped");
                     return None;
                 };
                 let opts = ConnectOptions { schema: Some(format!("t_{}", unique())), max_connections: Some(4) };
-                (Db::connect(&url, opts).await.expect("postgres"), None)
+                Db::connect(&url, opts).await.expect("postgres")
             }
         };
         migrate::run(&db).await.expect("migrate");
-        let app = App::new(db, fuwu_app::AppConfig::default());
+        let config = fuwu_app::AppConfig {
+            files_dir: dir.join("files"),
+            attachment_max_bytes: 256 * 1024,
+            ..Default::default()
+        };
+        let app = App::new(db, config);
         fuwu::demo::fill(&app).await.expect("demo");
         let mut tokens = HashMap::new();
         for login in ROLES {
@@ -98,7 +101,7 @@ impl TestApp {
         }
         let router =
             fuwu_web::router(app.clone(), fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024 });
-        Some(TestApp { app, router, tokens, dir })
+        Some(TestApp { app, router, tokens, dir: Some(dir) })
     }
 
     pub fn token(&self, login: &str) -> String {
@@ -170,6 +173,24 @@ impl TestApp {
         let (s, v) = self.get("admin", path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
         v["items"][0].clone()
+    }
+
+    /// Makes a login for a contact of a customer and returns its token.
+    pub async fn customer_login(&mut self, name: &'static str, customer_id: i64) -> String {
+        let contact = self.first(&format!("/api/v1/contacts?customer_id={customer_id}")).await;
+        let body = serde_json::json!({"login": name, "name": contact["name"], "role": "customer", "contact_id": contact["id"], "password": "long-enough-1"});
+        let (s, v) = self.call("admin", "POST", "/api/v1/users", Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let t = fuwu_app::auth::create_token(&self.app, None, v["id"].as_i64().unwrap(), "test").await.expect("token");
+        self.tokens.insert(name, t.token.clone());
+        t.token
+    }
+
+    /// Makes a token for any demo login.
+    pub async fn login_as(&mut self, login: &'static str) {
+        let id = self.user_id(login).await;
+        let t = fuwu_app::auth::create_token(&self.app, None, id, "test").await.expect("token");
+        self.tokens.insert(login, t.token);
     }
 
     /// The id of a demo user.
