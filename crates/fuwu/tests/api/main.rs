@@ -13,3 +13,4 @@ mod flow;
 mod lookup;
 mod records;
 mod service;
+mod walk;
