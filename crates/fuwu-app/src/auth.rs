@@ -154,10 +154,17 @@ pub async fn logout(app: &App, token: &str) -> Result<(), AppError> {
 /// The caller behind an API bearer token.
 pub async fn bearer(app: &App, token: &str) -> Result<Caller, AppError> {
     let hash = digest(token);
-    let mut tx = app.db.begin().await?;
-    let user_id = store::token_user(&mut tx, &hash, now_ms()).await?.ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut tx, user_id).await?.ok_or(AppError::Unauthenticated)?;
-    tx.commit().await?;
+    let now = now_ms();
+    let mut conn = app.db.reader().acquire().await?;
+    let (id, user_id, last_used) = store::token_user(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_for(&mut conn, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    drop(conn);
+    // Record the use at most once a minute, so reads do not become writes.
+    if last_used.is_none_or(|l| now - l > 60_000) {
+        let mut tx = app.db.begin().await?;
+        store::touch_token(&mut tx, id, now).await?;
+        tx.commit().await?;
+    }
     Ok(caller)
 }
 

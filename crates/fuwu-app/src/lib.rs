@@ -49,11 +49,12 @@ impl Default for AppConfig {
 pub struct App {
     pub db: Db,
     pub config: AppConfig,
+    pub cache: std::sync::Arc<events::Cache>,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
-        App { db, config }
+        App { db, config, cache: std::sync::Arc::default() }
     }
 }
 

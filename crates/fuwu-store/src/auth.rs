@@ -162,20 +162,23 @@ pub async fn create_token(conn: &mut Conn, user_id: i64, name: &str, token_hash:
 }
 
 /// The user of a live (not revoked) token; marks it used.
-pub async fn token_user(conn: &mut Conn, token_hash: &str, now: i64) -> Result<Option<i64>> {
+/// The token id, user and last use of a live (not revoked) token.
+pub async fn token_user(conn: &mut Conn, token_hash: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
     let row =
         sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash.to_owned())
             .fetch_optional(&mut *conn)
             .await?;
-    let Some(r) = row else { return Ok(None) };
-    let (id, user): (i64, i64) = (r.try_get("id")?, r.try_get("user_id")?);
-    let last: Option<i64> = r.try_get("last_used_at")?;
-    // Write the use at most once a minute: reads must not turn into writes.
-    if last.is_none_or(|l| now - l > 60_000) {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+    match row {
+        Some(r) => Ok(Some((r.try_get("id")?, r.try_get("user_id")?, r.try_get("last_used_at")?))),
+        None => Ok(None),
     }
-    Ok(Some(user))
+}
+
+/// Records a token's use.
+pub async fn touch_token(conn: &mut Conn, id: i64, now: i64) -> Result<()> {
+    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2").bind(now).bind(id).execute(conn).await?;
+    Ok(())
 }
 
 pub async fn list_tokens(conn: &mut Conn, user_id: Option<i64>) -> Result<Vec<TokenInfo>> {

@@ -28,20 +28,6 @@ pub async fn next_seq(conn: &mut Conn, event_id: i64) -> Result<i64> {
     Ok(row.try_get(0)?)
 }
 
-/// Open events per assignee and per partner firm (for routing by load).
-pub async fn open_loads(conn: &mut Conn) -> Result<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
-    let open = "state NOT IN ('closed', 'cancelled')";
-    let q = |col: &str| {
-        Sql::new(&format!("SELECT {col}, COUNT(*) FROM events WHERE {open} AND {col} IS NOT NULL GROUP BY {col}"))
-    };
-    let pairs = |rows: Vec<sqlx::any::AnyRow>| -> Result<Vec<(i64, i64)>> {
-        rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
-    };
-    let by_user = pairs(q("assignee_id").fetch_all(conn).await?)?;
-    let by_partner = pairs(q("partner_id").fetch_all(conn).await?)?;
-    Ok((by_user, by_partner))
-}
-
 /// A setting's JSON text.
 pub async fn setting(conn: &mut Conn, key: &str) -> Result<Option<String>> {
     let mut sql = Sql::default();
@@ -99,4 +85,18 @@ pub async fn users_with_role(conn: &mut Conn, role: &str) -> Result<Vec<i64>> {
         .await
         .map_err(classify)?;
     rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+}
+
+/// Open events of the given assignees (`assignee_id`) or partner firms (`partner_id`).
+pub async fn open_load_of(conn: &mut Conn, col: &str, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
+    if ids.is_empty() || !matches!(col, "assignee_id" | "partner_id") {
+        return Ok(Vec::new());
+    }
+    let mut sql = Sql::default();
+    let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
+    sql.text = format!(
+        "SELECT {col}, COUNT(*) FROM events WHERE {col} IN ({}) AND state NOT IN ('closed', 'cancelled') GROUP BY {col}",
+        marks.join(", ")
+    );
+    sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
 }

@@ -1,7 +1,7 @@
 //! Recording an event: the entitlement snapshot, the priority, the number, the
 //! routing ranking, and for a directly called engineer, the event in their hands.
 
-use super::{Channel, Event, EventKind, ServiceMode, act, journal};
+use super::{Channel, Event, EventKind, ServiceMode, act};
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppError;
@@ -141,8 +141,27 @@ pub async fn placement(
     })
 }
 
-/// Ranks who should take an event.
-pub async fn rank(conn: &mut Conn, need: &Need) -> Result<(Vec<Candidate>, Option<BranchId>), AppError> {
+/// The organisation as routing sees it, read at most every few seconds.
+#[derive(Debug)]
+pub struct RefData {
+    engineers: Vec<EngineerInfo>,
+    teams: Vec<TeamInfo>,
+    branches: Vec<BranchInfo>,
+    partners: Vec<PartnerInfo>,
+}
+
+/// How long routing may use reference data before reading it again. Routing
+/// only suggests; the target of an assignment is always checked against the
+/// records themselves.
+const REFDATA_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+async fn refdata(app: &App, conn: &mut Conn) -> Result<std::sync::Arc<RefData>, AppError> {
+    if let Ok(g) = app.cache.refdata.lock()
+        && let Some((at, data)) = g.as_ref()
+        && at.elapsed() < REFDATA_TTL
+    {
+        return Ok(data.clone());
+    }
     let engineers: Vec<Stored<User>> =
         all(conn, &tables::USER, vec![("role", Val::Text(Some("engineer".into()))), ("active", Val::Int(Some(1)))])
             .await?;
@@ -150,56 +169,95 @@ pub async fn rank(conn: &mut Conn, need: &Need) -> Result<(Vec<Candidate>, Optio
         all(conn, &tables::TEAM, vec![("kind", Val::Text(Some("l1_project".into())))]).await?;
     let branches: Vec<Stored<Branch>> = all(conn, &tables::BRANCH, vec![("active", Val::Int(Some(1)))]).await?;
     let partners: Vec<Stored<Partner>> = all(conn, &tables::PARTNER, vec![("active", Val::Int(Some(1)))]).await?;
-    let (by_user, by_partner) = fuwu_store::events::open_loads(conn).await?;
-    let load = |list: &[(i64, i64)], id: i64| list.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n);
-    let e: Vec<EngineerInfo> = engineers
-        .iter()
-        .filter_map(|u| {
-            Some(EngineerInfo {
-                id: UserId(u.id),
-                name: u.data.name.clone(),
-                tier: u.data.tier?,
-                team: u.data.team_id,
-                branch: u.data.branch_id,
-                skills: u.data.skills.clone(),
-                open_load: load(&by_user, u.id),
+    let data = std::sync::Arc::new(RefData {
+        engineers: engineers
+            .iter()
+            .filter_map(|u| {
+                Some(EngineerInfo {
+                    id: UserId(u.id),
+                    name: u.data.name.clone(),
+                    tier: u.data.tier?,
+                    team: u.data.team_id,
+                    branch: u.data.branch_id,
+                    skills: u.data.skills.clone(),
+                    open_load: 0,
+                })
             })
-        })
-        .collect();
-    let t: Vec<TeamInfo> = teams.iter().map(|t| TeamInfo { id: TeamId(t.id), branch: t.data.branch_id }).collect();
-    let b: Vec<BranchInfo> = branches
-        .iter()
-        .map(|b| BranchInfo {
-            id: BranchId(b.id),
-            city_code: b.data.city_code.clone(),
-            covered: b.data.covered_city_codes.clone(),
-        })
-        .collect();
-    let p: Vec<PartnerInfo> = partners
-        .iter()
-        .map(|p| PartnerInfo {
-            id: PartnerId(p.id),
-            name: p.data.name.clone(),
-            cities: p.data.city_codes.clone(),
-            open_load: load(&by_partner, p.id),
-        })
-        .collect();
-    let branch =
-        need.city.as_ref().and_then(|c| b.iter().find(|x| x.city_code == *c || x.covered.contains(c))).map(|x| x.id);
-    Ok((routing::rank(need, &e, &t, &b, &p, 8), branch))
+            .collect(),
+        teams: teams.iter().map(|t| TeamInfo { id: TeamId(t.id), branch: t.data.branch_id }).collect(),
+        branches: branches
+            .iter()
+            .map(|b| BranchInfo {
+                id: BranchId(b.id),
+                city_code: b.data.city_code.clone(),
+                covered: b.data.covered_city_codes.clone(),
+            })
+            .collect(),
+        partners: partners
+            .iter()
+            .map(|p| PartnerInfo {
+                id: PartnerId(p.id),
+                name: p.data.name.clone(),
+                cities: p.data.city_codes.clone(),
+                open_load: 0,
+            })
+            .collect(),
+    });
+    if let Ok(mut g) = app.cache.refdata.lock() {
+        *g = Some((std::time::Instant::now(), data.clone()));
+    }
+    Ok(data)
 }
 
-/// Records an event.
+/// Ranks who should take an event; the open load is read only for the candidates.
+pub async fn rank(app: &App, conn: &mut Conn, need: &Need) -> Result<(Vec<Candidate>, Option<BranchId>), AppError> {
+    let r = refdata(app, conn).await?;
+    let first = routing::rank(need, &r.engineers, &r.teams, &r.branches, &r.partners, 32);
+    let users: Vec<i64> = first.iter().filter_map(|c| c.engineer_id.map(|u| u.0)).collect();
+    let firms: Vec<i64> = first.iter().filter_map(|c| c.partner_id.map(|p| p.0)).collect();
+    let user_loads = fuwu_store::events::open_load_of(conn, "assignee_id", &users).await?;
+    let firm_loads = fuwu_store::events::open_load_of(conn, "partner_id", &firms).await?;
+    let load = |list: &[(i64, i64)], id: i64| list.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n);
+    let engineers: Vec<EngineerInfo> = r
+        .engineers
+        .iter()
+        .filter(|e| users.contains(&e.id.0))
+        .map(|e| EngineerInfo { open_load: load(&user_loads, e.id.0), ..e.clone() })
+        .collect();
+    let partners: Vec<PartnerInfo> = r
+        .partners
+        .iter()
+        .filter(|p| firms.contains(&p.id.0))
+        .map(|p| PartnerInfo { open_load: load(&firm_loads, p.id.0), ..p.clone() })
+        .collect();
+    let branch = need
+        .city
+        .as_ref()
+        .and_then(|c| r.branches.iter().find(|x| x.city_code == *c || x.covered.contains(c)))
+        .map(|x| x.id);
+    Ok((routing::rank(need, &engineers, &r.teams, &r.branches, &partners, 8), branch))
+}
+
+/// Records an event: every read on a read connection first, then one short
+/// write transaction (the number, the event, its journal row, its effects).
 pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Event>, AppError> {
     c.require(Cap::RecordEvents)?;
+    let mut conn = app.db.reader().acquire().await?;
+    let (event, dispatch) = prepare(app, &mut conn, c, input).await?;
+    drop(conn);
     let mut tx = app.db.begin().await?;
-    let stored = record_in(&mut tx, c, input).await?;
+    let stored = write_new(&mut tx, c, event, dispatch).await?;
     tx.commit().await?;
     Ok(stored)
 }
 
-/// Records an event inside a transaction.
-pub async fn record_in(conn: &mut Conn, c: &Caller, mut input: NewEvent) -> Result<Stored<Event>, AppError> {
+/// Checks the input and works out everything about the new event.
+async fn prepare(
+    app: &App,
+    conn: &mut Conn,
+    c: &Caller,
+    mut input: NewEvent,
+) -> Result<(Event, Option<TargetInput>), AppError> {
     let mut errs = FieldErrors::new();
     errs.text("title", &mut input.title, 200);
     errs.opt_text("description", &mut input.description, 20_000);
@@ -288,9 +346,7 @@ pub async fn record_in(conn: &mut Conn, c: &Caller, mut input: NewEvent) -> Resu
     let place =
         placement(conn, site_id.map(|s| s.0), project.as_ref().map(|p| &p.data), asset.as_ref().map(|a| &a.data))
             .await?;
-    let (candidates, branch) = rank(conn, &place.need).await?;
-    let year = entitlement::service_date(now).year();
-    let n = fuwu_store::events::next_number(conn, i64::from(year)).await?;
+    let (candidates, branch) = rank(app, conn, &place.need).await?;
     let mut f = Flow::recorded(customer, input.impact, input.urgency, entitled);
     let direct = matches!(c.role(), Role::Engineer | Role::PartnerEngineer) && channel == Channel::Direct;
     if direct {
@@ -302,7 +358,7 @@ pub async fn record_in(conn: &mut Conn, c: &Caller, mut input: NewEvent) -> Resu
         f = flow::taken_directly(f, Target { team, assignee: Some(c.id()), partner, tier });
     }
     let mut event = Event {
-        number: format!("FW-{year}-{n:06}"),
+        number: String::new(),
         channel,
         kind: input.kind,
         service_mode: input.service_mode.unwrap_or(ServiceMode::Phone),
@@ -336,24 +392,47 @@ pub async fn record_in(conn: &mut Conn, c: &Caller, mut input: NewEvent) -> Resu
         resolved_at: None,
         closed_at: None,
     };
+    if input.dispatch.is_some() && !matches!(c.role(), Role::Specialist | Role::Manager) {
+        return Err(AppError::invalid("dispatch", "not_allowed", "only the service centre dispatches"));
+    }
+    if let Some(t) = &input.dispatch {
+        act::resolve_target(conn, t, None).await?;
+    }
     event.sync();
+    Ok((event, input.dispatch))
+}
+
+/// Writes a prepared event: its number, the row, the journal's first row, the effects.
+async fn write_new(
+    conn: &mut Conn,
+    c: &Caller,
+    mut event: Event,
+    dispatch: Option<TargetInput>,
+) -> Result<Stored<Event>, AppError> {
+    let now = now_ms();
+    let year = entitlement::service_date(jiff::Timestamp::now()).year();
+    let n = fuwu_store::events::next_number(conn, i64::from(year)).await?;
+    event.number = format!("FW-{year}-{n:06}");
     let map = match serde_json::to_value(&event) {
         Ok(Value::Object(m)) => m,
         _ => return Err(AppError::Internal("event did not serialise".into())),
     };
-    let id = crud::insert(conn, &tables::EVENT, &map, now_ms()).await?;
-    journal(conn, id, Some(c.id()), "record", json!({"channel": channel, "direct": direct}), map).await?;
+    let id = crud::insert(conn, &tables::EVENT, &map, now).await?;
+    let detail = json!({"channel": event.channel, "direct": event.state == fuwu_core::flow::State::InProgress});
+    super::journal_at(conn, id, 1, Some(c.id()), "record", detail, map.clone()).await?;
     for fx in flow::intake_effects(&event.flow) {
         act::apply_effect(conn, id, &event, &fx, c.id()).await?;
     }
-    if let Some(target) = input.dispatch {
-        if !matches!(c.role(), Role::Specialist | Role::Manager) {
-            return Err(AppError::invalid("dispatch", "not_allowed", "only the service centre dispatches"));
-        }
+    if let Some(target) = dispatch {
         return act::assign_in(conn, c, id, target, None).await;
     }
-    let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
-    Stored::from_map(m)
+    let mut stored = map;
+    let at = fuwu_store::ms_to_rfc3339(now);
+    stored.insert("id".into(), json!(id));
+    stored.insert("version".into(), json!(1));
+    stored.insert("created_at".into(), json!(at));
+    stored.insert("updated_at".into(), json!(at));
+    Stored::from_map(stored)
 }
 
 /// The team kind → tier of a team record.
@@ -386,7 +465,7 @@ pub async fn suggest(app: &App, c: &Caller, id: i64) -> Result<Vec<Candidate>, A
         asset.as_ref().map(|a| &a.data),
     )
     .await?;
-    Ok(rank(&mut conn, &place.need).await?.0)
+    Ok(rank(app, &mut conn, &place.need).await?.0)
 }
 
 /// Knowledge articles matching a text (staff).

@@ -55,6 +55,12 @@ pub enum ServiceMode {
     Onsite,
 }
 
+/// Caches shared by requests (short-lived; see each user).
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub refdata: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<intake::RefData>)>>,
+}
+
 /// An event as stored.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Event {
@@ -215,6 +221,19 @@ pub async fn journal(
     changes: Map<String, Value>,
 ) -> Result<(), AppError> {
     let seq = fuwu_store::events::next_seq(conn, event_id).await?;
+    journal_at(conn, event_id, seq, actor, action, detail, changes).await
+}
+
+/// Writes the journal row with a known sequence number.
+pub async fn journal_at(
+    conn: &mut Conn,
+    event_id: i64,
+    seq: i64,
+    actor: Option<UserId>,
+    action: &str,
+    detail: Value,
+    changes: Map<String, Value>,
+) -> Result<(), AppError> {
     let row = serde_json::json!({
         "event_id": event_id, "seq": seq, "actor_id": actor.map(|a| a.0), "action": action,
         "detail": detail, "changes": Value::Object(changes),
