@@ -156,8 +156,8 @@ pub async fn bearer(app: &App, token: &str) -> Result<Caller, AppError> {
     let hash = digest(token);
     let now = now_ms();
     let mut conn = app.db.reader().acquire().await?;
-    let (id, user_id, last_used) = store::token_user(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?;
-    let caller = users::caller_for(&mut conn, user_id).await?.ok_or(AppError::Unauthenticated)?;
+    let (id, last_used, user) = store::token_with_user(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?;
+    let caller = users::caller_from(&mut conn, user).await?.ok_or(AppError::Unauthenticated)?;
     drop(conn);
     // Record the use at most once a minute, so reads do not become writes.
     if last_used.is_none_or(|l| now - l > 60_000) {

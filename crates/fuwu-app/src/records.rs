@@ -219,6 +219,7 @@ fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<
         sort,
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
+        no_count: false,
     })
 }
 

@@ -16,6 +16,11 @@ pub async fn caller_for(conn: &mut Conn, user_id: i64) -> Result<Option<Caller>,
     let Some(m) = fuwu_store::crud::get(conn, &tables::USER, user_id).await? else {
         return Ok(None);
     };
+    caller_from(conn, m).await
+}
+
+/// Builds the caller from a stored user record; `None` when deactivated.
+pub async fn caller_from(conn: &mut Conn, m: serde_json::Map<String, Value>) -> Result<Option<Caller>, AppError> {
     let user: Stored<User> = Stored::from_map(m)?;
     if !user.data.active {
         return Ok(None);

@@ -162,15 +162,23 @@ pub async fn create_token(conn: &mut Conn, user_id: i64, name: &str, token_hash:
 }
 
 /// The user of a live (not revoked) token; marks it used.
-/// The token id, user and last use of a live (not revoked) token.
-pub async fn token_user(conn: &mut Conn, token_hash: &str) -> Result<Option<(i64, i64, Option<i64>)>> {
-    let row =
-        sqlx::query("SELECT id, user_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
-            .bind(token_hash.to_owned())
-            .fetch_optional(&mut *conn)
-            .await?;
+/// The token id, last use and user record of a live token, in one query.
+pub async fn token_with_user(
+    conn: &mut Conn,
+    token_hash: &str,
+) -> Result<Option<(i64, Option<i64>, serde_json::Map<String, serde_json::Value>)>> {
+    let text = format!(
+        "SELECT {}, t.id AS token_id, t.last_used_at AS token_last_used FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL",
+        crate::crud::columns(&crate::tables::USER, "u.")
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(text)).bind(token_hash.to_owned()).fetch_optional(conn).await?;
     match row {
-        Some(r) => Ok(Some((r.try_get("id")?, r.try_get("user_id")?, r.try_get("last_used_at")?))),
+        Some(r) => Ok(Some((
+            r.try_get("token_id")?,
+            r.try_get("token_last_used")?,
+            crate::crud::decode(&crate::tables::USER, &r)?,
+        ))),
         None => Ok(None),
     }
 }

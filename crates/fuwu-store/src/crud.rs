@@ -106,12 +106,14 @@ fn from_row(kind: Kind, row: &AnyRow, name: &str) -> Result<Value> {
 const META: &str = "id, version, created_at, updated_at";
 
 fn select_list(def: &TableDef) -> String {
-    let mut s = META.to_owned();
-    for c in def.cols {
-        s.push_str(", ");
-        s.push_str(c.name);
-    }
-    s
+    columns(def, "")
+}
+
+/// The select list of a record's columns, each prefixed (`u.`) for joins.
+pub fn columns(def: &TableDef, prefix: &str) -> String {
+    let mut names: Vec<&str> = META.split(", ").collect();
+    names.extend(def.cols.iter().map(|c| c.name));
+    names.iter().map(|n| format!("{prefix}{n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Decodes a row into `{id, version, created_at, updated_at, …fields}`.
@@ -200,6 +202,8 @@ pub struct ListSpec {
     pub sort: Option<(String, bool)>,
     pub limit: i64,
     pub offset: i64,
+    /// Skip counting all matches (`total` is then the page's length).
+    pub no_count: bool,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
@@ -248,8 +252,12 @@ pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(V
         conds.push(cond);
     }
     let where_ = if conds.is_empty() { String::new() } else { format!(" WHERE {}", conds.join(" AND ")) };
-    let count_sql = Sql { text: format!("SELECT COUNT(*) FROM {}{where_}", def.table), args: sql.args.clone() };
-    let total: i64 = count_sql.query().fetch_one(&mut *conn).await.map_err(classify)?.try_get(0)?;
+    let total: i64 = if spec.no_count {
+        -1
+    } else {
+        let count_sql = Sql { text: format!("SELECT COUNT(*) FROM {}{where_}", def.table), args: sql.args.clone() };
+        count_sql.query().fetch_one(&mut *conn).await.map_err(classify)?.try_get(0)?
+    };
     let order = match &spec.sort {
         Some((col, desc)) => {
             format!("{col} {}, id {}", if *desc { "DESC" } else { "ASC" }, if *desc { "DESC" } else { "ASC" })
@@ -262,6 +270,7 @@ pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(V
         format!("SELECT {} FROM {}{where_} ORDER BY {order} LIMIT {lim} OFFSET {off}", select_list(def), def.table);
     let rows = sql.fetch_all(conn).await?;
     let items = rows.iter().map(|r| decode(def, r)).collect::<Result<Vec<_>>>()?;
+    let total = if total < 0 { items.len() as i64 } else { total };
     Ok((items, total))
 }
 

@@ -61,3 +61,13 @@ pub async fn sqlite_backup(db: &crate::Db, file: &std::path::Path) -> Result<()>
     sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'"))).execute(db.reader()).await?;
     Ok(())
 }
+
+/// Drops a PostgreSQL schema and everything in it (benchmarks' scratch schemas).
+pub async fn drop_schema(db: &crate::Db, schema: &str) -> Result<()> {
+    if db.dialect == Dialect::Postgres {
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA IF EXISTS {} CASCADE", ident(schema))))
+            .execute(db.reader())
+            .await?;
+    }
+    Ok(())
+}

@@ -61,6 +61,25 @@ pub enum Command {
     },
     /// Write a consistent copy of the database to FILE (SQLite), or run pg_dump (PostgreSQL).
     Backup { file: PathBuf },
+    /// Measure performance on a scratch database; the last line is one JSON object.
+    Bench {
+        #[command(subcommand)]
+        scenario: BenchScenario,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchScenario {
+    /// Events recorded through the HTTP API by a specialist, against the raw insert rate.
+    Intake {
+        #[arg(long, default_value_t = 20_000)]
+        events: usize,
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// A PostgreSQL URL to run on (a scratch schema is made and dropped); default SQLite in a temporary folder.
+        #[arg(long)]
+        database: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -193,6 +212,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Backup { file } => backup(&cfg, &file).await,
+        Command::Bench { scenario: BenchScenario::Intake { events, concurrency, database } } => {
+            eprintln!(
+                "bench intake: {events} events at concurrency {concurrency} on {}",
+                database.as_deref().map_or("SQLite".to_owned(), crate::config::redact_url)
+            );
+            let r = crate::bench::intake(events, concurrency, database.as_deref()).await?;
+            println!("{r}");
+            Ok(())
+        }
     }
 }
 

@@ -87,6 +87,7 @@ pub(crate) async fn all<T: serde::de::DeserializeOwned>(
     let spec = ListSpec {
         filters: filters.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
         limit: 10_000,
+        no_count: true,
         ..Default::default()
     };
     crud::list(conn, def, &spec).await?.0.into_iter().map(Stored::from_map).collect()
@@ -308,7 +309,8 @@ async fn prepare(
         .ok_or_else(|| {
             AppError::invalid("customer_id", "required", "name the customer, or an asset, project or contact of it")
         })?;
-    if !crud::customer_in_scope(conn, &c.scope(), customer.0).await? {
+    let scope = c.scope();
+    if scope != fuwu_core::access::CustomerScope::All && !crud::customer_in_scope(conn, &scope, customer.0).await? {
         return Err(unknown("customer_id", "customer", customer.0));
     }
     let mut errs = FieldErrors::new();
@@ -327,7 +329,9 @@ async fn prepare(
         }
     }
     errs.into_result()?;
-    if get::<Customer>(conn, &tables::CUSTOMER, customer.0).await?.is_none() {
+    // A customer named only by id must exist; one reached through an asset, project or contact does.
+    let derived = asset.is_some() || project.is_some() || contact.is_some();
+    if !derived && get::<Customer>(conn, &tables::CUSTOMER, customer.0).await?.is_none() {
         return Err(unknown("customer_id", "customer", customer.0));
     }
 
@@ -339,7 +343,7 @@ async fn prepare(
         in_period: cover.as_ref().is_some_and(|e| e.in_period),
         onsite_included: cover.as_ref().is_some_and(|e| e.onsite_included),
     };
-    let matrix = super::matrix(conn).await?;
+    let matrix = super::cached_matrix(app, conn).await?;
     let priority = matrix.priority(input.impact, input.urgency);
     let site_id =
         input.site_id.or(asset.as_ref().and_then(|a| a.data.site_id)).or(project.as_ref().and_then(|p| p.data.site_id));

@@ -59,6 +59,26 @@ pub enum ServiceMode {
 #[derive(Debug, Default)]
 pub struct Cache {
     pub refdata: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<intake::RefData>)>>,
+    pub matrix: std::sync::Mutex<Option<(std::time::Instant, PriorityMatrix)>>,
+}
+
+/// How long a server may use the priority matrix it read. The server that
+/// changes it forgets its copy at once; others within this time.
+const MATRIX_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The priority matrix, read at most every few seconds.
+pub async fn cached_matrix(app: &App, conn: &mut Conn) -> Result<PriorityMatrix, AppError> {
+    if let Ok(g) = app.cache.matrix.lock()
+        && let Some((at, m)) = g.as_ref()
+        && at.elapsed() < MATRIX_TTL
+    {
+        return Ok(m.clone());
+    }
+    let m = matrix(conn).await?;
+    if let Ok(mut g) = app.cache.matrix.lock() {
+        *g = Some((std::time::Instant::now(), m.clone()));
+    }
+    Ok(m)
 }
 
 /// An event as stored.
@@ -292,6 +312,9 @@ pub async fn set_matrix(app: &App, c: &Caller, m: PriorityMatrix) -> Result<Prio
     fuwu_store::audit::record(&mut tx, now, Some(c.id().0), "setting", 0, "priority_matrix", b.as_ref(), a.as_ref())
         .await?;
     tx.commit().await?;
+    if let Ok(mut g) = app.cache.matrix.lock() {
+        *g = None;
+    }
     Ok(m)
 }
 

@@ -113,6 +113,7 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
         sort: Some(sort),
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
+        no_count: false,
     };
     let mut conn = app.db.reader().acquire().await?;
     let (rows, total) = crud::list(&mut conn, def, &spec).await?;
