@@ -13,6 +13,7 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub cookie_secure: Option<bool>,
     pub max_body_bytes: Option<usize>,
+    pub attachment_max_bytes: Option<usize>,
     pub session_idle_minutes: Option<i64>,
     pub login_max_failures: Option<i64>,
     pub log: Option<String>,
@@ -36,6 +37,8 @@ pub struct Config {
     pub database_url: Option<String>,
     pub cookie_secure: bool,
     pub max_body_bytes: usize,
+    /// Largest attachment (log file), in bytes.
+    pub attachment_max_bytes: usize,
     pub session_idle_minutes: i64,
     pub login_max_failures: i64,
     pub log: String,
@@ -81,6 +84,7 @@ impl Config {
             database_url: o.database_url.clone().or(file.database_url).filter(|u| !u.trim().is_empty()),
             cookie_secure: env_bool("FUWU_COOKIE_SECURE").or(file.cookie_secure).unwrap_or(true),
             max_body_bytes: file.max_body_bytes.unwrap_or(1024 * 1024),
+            attachment_max_bytes: file.attachment_max_bytes.unwrap_or(20 * 1024 * 1024),
             session_idle_minutes: file.session_idle_minutes.unwrap_or(8 * 60),
             login_max_failures: file.login_max_failures.unwrap_or(5),
             log: std::env::var("FUWU_LOG").ok().or(file.log).unwrap_or_else(|| "info".to_owned()),
@@ -100,6 +104,7 @@ impl Config {
             session_idle_minutes: self.session_idle_minutes,
             login_max_failures: self.login_max_failures,
             files_dir: self.data_dir.join("files"),
+            attachment_max_bytes: self.attachment_max_bytes,
             ..fuwu_app::AppConfig::default()
         }
     }
@@ -132,6 +137,7 @@ mod tests {
             database_url: Some("postgres://u:pw@h/db".into()),
             cookie_secure: true,
             max_body_bytes: 1,
+            attachment_max_bytes: 1,
             session_idle_minutes: 1,
             login_max_failures: 1,
             log: "info".into(),

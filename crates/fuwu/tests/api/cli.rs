@@ -64,3 +64,33 @@ fn migrate_demo_user_token_and_backup() {
     assert!(ok && out.lines().last().unwrap().starts_with("fuwu_"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_intake_prints_one_json_object_last() {
+    let dir = std::env::temp_dir().join(format!("fuwu-bench-cli-{}", std::process::id()));
+    let (ok, out, err) = fuwu(&dir, &["bench", "intake", "--events", "60", "--concurrency", "4"]);
+    assert!(ok, "{err}");
+    let last = out.lines().last().unwrap();
+    let v: serde_json::Value = serde_json::from_str(last).unwrap();
+    for k in [
+        "scenario",
+        "database",
+        "events",
+        "concurrency",
+        "throughput_per_s",
+        "p50_ms",
+        "p95_ms",
+        "p99_ms",
+        "raw_insert_per_s",
+        "ratio_to_raw",
+        "peak_rss_mb",
+    ] {
+        assert!(v.get(k).is_some(), "{k} missing: {last}");
+    }
+    assert_eq!(
+        (v["scenario"].as_str(), v["database"].as_str(), v["events"].as_u64(), v["failed"].as_u64()),
+        (Some("intake"), Some("sqlite"), Some(60), Some(0))
+    );
+    assert!(v["throughput_per_s"].as_f64().unwrap() > 0.0 && v["raw_insert_per_s"].as_f64().unwrap() > 0.0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
