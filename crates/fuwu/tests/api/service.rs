@@ -52,11 +52,40 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
         "/api/v1/tokens/{id}",
         "/api/v1/divisions",
         "/api/v1/audit",
+        "/api/v1/events",
+        "/api/v1/events/queues",
+        "/api/v1/events/{id}",
+        "/api/v1/events/{id}/actions",
+        "/api/v1/events/{id}/journal",
+        "/api/v1/events/{id}/routing",
+        "/api/v1/events/{id}/work",
+        "/api/v1/events/{id}/reports",
+        "/api/v1/events/{id}/reports/{report_id}/signature",
+        "/api/v1/events/{id}/reports/{report_id}/confirmation-link",
+        "/api/v1/confirm/{token}",
+        "/api/v1/events/{id}/attachments",
+        "/api/v1/events/{id}/attachments/{attachment_id}",
+        "/api/v1/notifications",
+        "/api/v1/settings/priority-matrix",
     ] {
         assert!(paths.contains_key(p), "{p} undocumented");
     }
     let schemas = doc["components"]["schemas"].as_object().unwrap();
-    for s in ["Customer", "Contract", "ServiceLevel", "ErrorBody", "LookupResult", "Entitlement", "Role"] {
+    for s in [
+        "Customer",
+        "Contract",
+        "ServiceLevel",
+        "ErrorBody",
+        "LookupResult",
+        "Entitlement",
+        "Role",
+        "Event",
+        "Flow",
+        "NewEvent",
+        "ActionInput",
+        "ActionKind",
+        "PriorityMatrix",
+    ] {
         assert!(schemas.contains_key(s), "schema {s} missing");
     }
     // Every $ref resolves.
