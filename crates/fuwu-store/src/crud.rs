@@ -118,15 +118,36 @@ pub fn columns(def: &TableDef, prefix: &str) -> String {
 
 /// Decodes a row into `{id, version, created_at, updated_at, …fields}`.
 pub fn decode(def: &TableDef, row: &AnyRow) -> Result<Map<String, Value>> {
+    decode_prefixed(def, row, "")
+}
+
+/// Decodes the columns selected with [`aliased`] under a prefix; `None` when
+/// the record is absent (a LEFT JOIN found nothing).
+pub fn decode_optional(def: &TableDef, row: &AnyRow, prefix: &str) -> Result<Option<Map<String, Value>>> {
+    if row.try_get::<Option<i64>, _>(format!("{prefix}id").as_str())?.is_none() {
+        return Ok(None);
+    }
+    decode_prefixed(def, row, prefix).map(Some)
+}
+
+fn decode_prefixed(def: &TableDef, row: &AnyRow, prefix: &str) -> Result<Map<String, Value>> {
+    let name = |n: &str| format!("{prefix}{n}");
     let mut m = Map::new();
-    m.insert("id".into(), row.try_get::<i64, _>("id")?.into());
-    m.insert("version".into(), row.try_get::<i64, _>("version")?.into());
-    m.insert("created_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("created_at")?).into());
-    m.insert("updated_at".into(), ms_to_rfc3339(row.try_get::<i64, _>("updated_at")?).into());
+    m.insert("id".into(), row.try_get::<i64, _>(name("id").as_str())?.into());
+    m.insert("version".into(), row.try_get::<i64, _>(name("version").as_str())?.into());
+    m.insert("created_at".into(), ms_to_rfc3339(row.try_get::<i64, _>(name("created_at").as_str())?).into());
+    m.insert("updated_at".into(), ms_to_rfc3339(row.try_get::<i64, _>(name("updated_at").as_str())?).into());
     for c in def.cols {
-        m.insert(c.name.to_owned(), from_row(c.kind, row, c.name)?);
+        m.insert(c.name.to_owned(), from_row(c.kind, row, &name(c.name))?);
     }
     Ok(m)
+}
+
+/// A select list of a joined table's columns, `t.col AS t_col`, for [`decode_optional`].
+pub fn aliased(def: &TableDef, alias: &str) -> String {
+    let mut names: Vec<&str> = META.split(", ").collect();
+    names.extend(def.cols.iter().map(|c| c.name));
+    names.iter().map(|n| format!("{alias}.{n} AS {alias}_{n}")).collect::<Vec<_>>().join(", ")
 }
 
 /// Inserts a record; returns its id.

@@ -87,16 +87,34 @@ pub async fn users_with_role(conn: &mut Conn, role: &str) -> Result<Vec<i64>> {
     rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
 }
 
-/// Open events of the given assignees (`assignee_id`) or partner firms (`partner_id`).
-pub async fn open_load_of(conn: &mut Conn, col: &str, ids: &[i64]) -> Result<Vec<(i64, i64)>> {
-    if ids.is_empty() || !matches!(col, "assignee_id" | "partner_id") {
-        return Ok(Vec::new());
+/// Open events of the given assignees and partner firms, in one query:
+/// (assignee loads, partner loads).
+pub async fn open_loads_of(
+    conn: &mut Conn,
+    users: &[i64],
+    firms: &[i64],
+) -> Result<(Vec<(i64, i64)>, Vec<(i64, i64)>)> {
+    if users.is_empty() && firms.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
     }
+    let open = "state NOT IN ('closed', 'cancelled')";
     let mut sql = Sql::default();
-    let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
-    sql.text = format!(
-        "SELECT {col}, COUNT(*) FROM events WHERE {col} IN ({}) AND state NOT IN ('closed', 'cancelled') GROUP BY {col}",
-        marks.join(", ")
-    );
-    sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
+    let mut parts = Vec::new();
+    for (kind, col, ids) in [(0, "assignee_id", users), (1, "partner_id", firms)] {
+        if ids.is_empty() {
+            continue;
+        }
+        let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
+        parts.push(format!(
+            "SELECT {kind} AS k, {col} AS who, COUNT(*) AS n FROM events WHERE {col} IN ({}) AND {open} GROUP BY {col}",
+            marks.join(", ")
+        ));
+    }
+    sql.text = parts.join(" UNION ALL ");
+    let (mut u, mut p) = (Vec::new(), Vec::new());
+    for r in sql.fetch_all(conn).await? {
+        let pair = (r.try_get::<i64, _>("who")?, r.try_get::<i64, _>("n")?);
+        if r.try_get::<i64, _>("k")? == 0 { u.push(pair) } else { p.push(pair) }
+    }
+    Ok((u, p))
 }

@@ -86,3 +86,54 @@ pub async fn projects_by_text(conn: &mut Conn, text: &str, limit: i64) -> Result
     );
     sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
 }
+
+/// An asset with its project and the city code of its site (or its project's), in one query.
+pub async fn asset_placement(
+    conn: &mut Conn,
+    asset_id: i64,
+) -> Result<
+    Option<(
+        serde_json::Map<String, serde_json::Value>,
+        Option<serde_json::Map<String, serde_json::Value>>,
+        Option<String>,
+    )>,
+> {
+    use crate::crud::{aliased, decode_optional};
+    use crate::tables::{ASSET, PROJECT};
+    let mut sql = Sql::default();
+    let m = sql.arg(Val::Int(Some(asset_id)));
+    sql.text = format!(
+        "SELECT {}, {}, s.city_code AS s_city_code FROM assets a LEFT JOIN projects p ON p.id = a.project_id \
+         LEFT JOIN sites s ON s.id = COALESCE(a.site_id, p.site_id) WHERE a.id = {m}",
+        aliased(&ASSET, "a"),
+        aliased(&PROJECT, "p")
+    );
+    let Some(row) = sql.fetch_optional(conn).await? else { return Ok(None) };
+    let Some(asset) = decode_optional(&ASSET, &row, "a_")? else { return Ok(None) };
+    Ok(Some((asset, decode_optional(&PROJECT, &row, "p_")?, row.try_get("s_city_code")?)))
+}
+
+/// A customer's contracts, each with its service level, in one query.
+pub async fn contracts_with_levels(
+    conn: &mut Conn,
+    customer_id: i64,
+) -> Result<Vec<(serde_json::Map<String, serde_json::Value>, serde_json::Map<String, serde_json::Value>)>> {
+    use crate::crud::{aliased, decode_optional};
+    use crate::tables::{CONTRACT, SERVICE_LEVEL};
+    let mut sql = Sql::default();
+    let m = sql.arg(Val::Int(Some(customer_id)));
+    sql.text = format!(
+        "SELECT {}, {} FROM contracts c JOIN service_levels l ON l.id = c.service_level_id WHERE c.customer_id = {m} ORDER BY c.id",
+        aliased(&CONTRACT, "c"),
+        aliased(&SERVICE_LEVEL, "l")
+    );
+    let mut out = Vec::new();
+    for row in sql.fetch_all(conn).await? {
+        if let (Some(c), Some(l)) =
+            (decode_optional(&CONTRACT, &row, "c_")?, decode_optional(&SERVICE_LEVEL, &row, "l_")?)
+        {
+            out.push((c, l));
+        }
+    }
+    Ok(out)
+}

@@ -95,14 +95,12 @@ pub(crate) async fn all<T: serde::de::DeserializeOwned>(
 
 /// The contracts of a customer evaluated at a moment.
 pub async fn entitlements(conn: &mut Conn, customer: i64, at: jiff::Timestamp) -> Result<Vec<Entitlement>, AppError> {
-    let contracts: Vec<Stored<Contract>> =
-        all(conn, &tables::CONTRACT, vec![("customer_id", Val::Int(Some(customer)))]).await?;
     let day = entitlement::service_date(at);
     let mut out = Vec::new();
-    for c in contracts {
-        if let Some(l) = get::<ServiceLevel>(conn, &tables::SERVICE_LEVEL, c.data.service_level_id.0).await? {
-            out.push(entitlement::evaluate(ContractId(c.id), &c.data, &l.data, day));
-        }
+    for (c, l) in fuwu_store::lookup::contracts_with_levels(conn, customer).await? {
+        let c: Stored<Contract> = Stored::from_map(c)?;
+        let l: Stored<ServiceLevel> = Stored::from_map(l)?;
+        out.push(entitlement::evaluate(ContractId(c.id), &c.data, &l.data, day));
     }
     Ok(out)
 }
@@ -121,16 +119,22 @@ pub async fn placement(
     asset: Option<&Asset>,
 ) -> Result<Placement, AppError> {
     let site_id = site.or(asset.and_then(|a| a.site_id.map(|s| s.0))).or(project.and_then(|p| p.site_id.map(|s| s.0)));
-    let city = match site_id {
-        Some(s) => get::<Site>(conn, &tables::SITE, s).await?.and_then(|s| divisions::city_code(&s.data.city_code)),
+    let site_city = match site_id {
+        Some(s) => get::<Site>(conn, &tables::SITE, s).await?.map(|s| s.data.city_code),
         None => None,
     };
+    Ok(placement_at(site_city, project, asset))
+}
+
+/// Placement from an already known site city code.
+pub fn placement_at(site_city: Option<String>, project: Option<&Project>, asset: Option<&Asset>) -> Placement {
+    let city = site_city.as_deref().and_then(divisions::city_code);
     let mut terms = Vec::new();
     if let Some(a) = asset {
         terms.push(a.product_model.clone());
         terms.extend(a.hardware_version.clone());
     }
-    Ok(Placement {
+    Placement {
         city: city.clone(),
         need: Need {
             city,
@@ -139,7 +143,7 @@ pub async fn placement(
             implementation_engineer: project.and_then(|p| p.implementation_engineer_id),
             project_partner: project.and_then(|p| p.partner_id),
         },
-    })
+    }
 }
 
 /// The organisation as routing sees it, read at most every few seconds.
@@ -216,8 +220,7 @@ pub async fn rank(app: &App, conn: &mut Conn, need: &Need) -> Result<(Vec<Candid
     let first = routing::rank(need, &r.engineers, &r.teams, &r.branches, &r.partners, 32);
     let users: Vec<i64> = first.iter().filter_map(|c| c.engineer_id.map(|u| u.0)).collect();
     let firms: Vec<i64> = first.iter().filter_map(|c| c.partner_id.map(|p| p.0)).collect();
-    let user_loads = fuwu_store::events::open_load_of(conn, "assignee_id", &users).await?;
-    let firm_loads = fuwu_store::events::open_load_of(conn, "partner_id", &firms).await?;
+    let (user_loads, firm_loads) = fuwu_store::events::open_loads_of(conn, &users, &firms).await?;
     let load = |list: &[(i64, i64)], id: i64| list.iter().find(|(k, _)| *k == id).map_or(0, |(_, n)| *n);
     let engineers: Vec<EngineerInfo> = r
         .engineers
@@ -282,18 +285,24 @@ async fn prepare(
     let unknown = |f: &str, what: &str, id: i64| {
         AppError::invalid(f, "unknown_id", format!("{f}: there is no {what} with id {id}"))
     };
-    let asset = match input.asset_id {
+    // The asset, its project and its site's city come in one query.
+    let (asset, joined_project, joined_city) = match input.asset_id {
         Some(a) => {
-            Some(get::<Asset>(conn, &tables::ASSET, a.0).await?.ok_or_else(|| unknown("asset_id", "asset", a.0))?)
+            let (asset, project, city) = fuwu_store::lookup::asset_placement(conn, a.0)
+                .await?
+                .ok_or_else(|| unknown("asset_id", "asset", a.0))?;
+            let project: Option<Stored<Project>> = project.map(Stored::from_map).transpose()?;
+            (Some(Stored::<Asset>::from_map(asset)?), project, city)
         }
-        None => None,
+        None => (None, None, None),
     };
     let project_id = input.project_id.or(asset.as_ref().and_then(|a| a.data.project_id));
-    let project = match project_id {
-        Some(p) => Some(
+    let project = match (project_id, joined_project) {
+        (Some(p), Some(j)) if j.id == p.0 => Some(j),
+        (Some(p), _) => Some(
             get::<Project>(conn, &tables::PROJECT, p.0).await?.ok_or_else(|| unknown("project_id", "project", p.0))?,
         ),
-        None => None,
+        (None, _) => None,
     };
     let contact = match input.contact_id {
         Some(x) => Some(
@@ -347,9 +356,15 @@ async fn prepare(
     let priority = matrix.priority(input.impact, input.urgency);
     let site_id =
         input.site_id.or(asset.as_ref().and_then(|a| a.data.site_id)).or(project.as_ref().and_then(|p| p.data.site_id));
-    let place =
+    // The joined query already found the city when the site comes from the asset or its own project.
+    let joined_site = input.site_id.is_none()
+        && asset.as_ref().is_some_and(|a| a.data.site_id.is_some() || a.data.project_id == project_id);
+    let place = if joined_site {
+        placement_at(joined_city, project.as_ref().map(|p| &p.data), asset.as_ref().map(|a| &a.data))
+    } else {
         placement(conn, site_id.map(|s| s.0), project.as_ref().map(|p| &p.data), asset.as_ref().map(|a| &a.data))
-            .await?;
+            .await?
+    };
     let (candidates, branch) = rank(app, conn, &place.need).await?;
     let mut f = Flow::recorded(customer, input.impact, input.urgency, entitled);
     let direct = matches!(c.role(), Role::Engineer | Role::PartnerEngineer) && channel == Channel::Direct;
