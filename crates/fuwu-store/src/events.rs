@@ -7,11 +7,17 @@ use sqlx::Row;
 
 /// The next event number of a year (1, 2, …), race-free on both databases.
 pub async fn next_number(conn: &mut Conn, year: i64) -> Result<i64> {
+    next_numbers(conn, year, 1).await
+}
+
+/// Reserves `k` consecutive numbers of a year; returns the last of them.
+pub async fn next_numbers(conn: &mut Conn, year: i64, k: i64) -> Result<i64> {
     let row = sqlx::query(
-        "INSERT INTO event_counters (year, last) VALUES ($1, 1) \
-         ON CONFLICT (year) DO UPDATE SET last = event_counters.last + 1 RETURNING last",
+        "INSERT INTO event_counters (year, last) VALUES ($1, $2) \
+         ON CONFLICT (year) DO UPDATE SET last = event_counters.last + $2 RETURNING last",
     )
     .bind(year)
+    .bind(k)
     .fetch_one(conn)
     .await
     .map_err(classify)?;

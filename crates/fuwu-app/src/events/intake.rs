@@ -249,10 +249,11 @@ pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Eve
     let mut conn = app.db.reader().acquire().await?;
     let (event, dispatch) = prepare(app, &mut conn, c, input).await?;
     drop(conn);
-    let mut tx = app.db.begin().await?;
-    let stored = write_new(&mut tx, c, event, dispatch).await?;
-    tx.commit().await?;
-    Ok(stored)
+    let writer = app.cache.intake_writer.get_or_init(|| super::writer::start(app.db.clone())).clone();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job = super::writer::Job { caller: c.clone(), event, dispatch, reply };
+    writer.send(job).await.map_err(|_| AppError::Internal("the intake writer has stopped".into()))?;
+    answer.await.map_err(|_| AppError::Internal("the intake writer dropped a write".into()))?
 }
 
 /// Checks the input and works out everything about the new event.
@@ -422,15 +423,21 @@ async fn prepare(
 }
 
 /// Writes a prepared event: its number, the row, the journal's first row, the effects.
-async fn write_new(
+pub(crate) async fn write_new(
     conn: &mut Conn,
     c: &Caller,
     mut event: Event,
     dispatch: Option<TargetInput>,
+    number: Option<(i32, i64)>,
 ) -> Result<Stored<Event>, AppError> {
     let now = now_ms();
-    let year = entitlement::service_date(jiff::Timestamp::now()).year();
-    let n = fuwu_store::events::next_number(conn, i64::from(year)).await?;
+    let (year, n) = match number {
+        Some(yn) => yn,
+        None => {
+            let year = i32::from(entitlement::service_date(jiff::Timestamp::now()).year());
+            (year, fuwu_store::events::next_number(conn, i64::from(year)).await?)
+        }
+    };
     event.number = format!("FW-{year}-{n:06}");
     let map = match serde_json::to_value(&event) {
         Ok(Value::Object(m)) => m,

@@ -6,6 +6,7 @@ pub mod act;
 pub mod intake;
 pub mod queues;
 pub mod work;
+pub mod writer;
 
 use crate::App;
 use crate::caller::Caller;
@@ -60,6 +61,8 @@ pub enum ServiceMode {
 pub struct Cache {
     pub refdata: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<intake::RefData>)>>,
     pub matrix: std::sync::Mutex<Option<(std::time::Instant, PriorityMatrix)>>,
+    /// The group-commit writer of intake, started on first use.
+    pub intake_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<writer::Job>>,
 }
 
 /// How long a server may use the priority matrix it read. The server that

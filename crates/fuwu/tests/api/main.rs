@@ -10,6 +10,7 @@ mod accounts;
 mod bad_input;
 mod cli;
 mod flow;
+mod intake;
 mod lookup;
 mod records;
 mod service;
