@@ -153,7 +153,8 @@ pub async fn list<R: Resource>(app: &App, caller: &Caller, params: &ListParams) 
 }
 
 /// Turns client list parameters into a checked list specification.
-fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<ListSpec, AppError> {
+/// Checks `page` and `per_page`; returns (page, per_page).
+pub fn page_bounds(p: &ListParams) -> Result<(i64, i64), AppError> {
     let per_page = p.per_page.unwrap_or(50);
     if !(1..=MAX_PER_PAGE).contains(&per_page) {
         return Err(AppError::bad(format!("per_page must be between 1 and {MAX_PER_PAGE}"), Some("per_page")));
@@ -162,11 +163,21 @@ fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<
     if page < 1 {
         return Err(AppError::bad("page must be 1 or more", Some("page")));
     }
+    Ok((page, per_page))
+}
+
+/// Turns `name=value` query parameters into typed equality filters on the
+/// columns a record declares filterable; anything else is a 400 naming it.
+pub fn parse_filters<'a>(
+    def: &TableDef,
+    given: impl IntoIterator<Item = (&'a String, &'a String)>,
+    also: &str,
+) -> Result<Vec<(String, Val)>, AppError> {
     let mut filters = Vec::new();
-    for (name, value) in &p.filters {
+    for (name, value) in given {
         let col = def.col(name).filter(|_| def.filters.contains(&name.as_str())).ok_or_else(|| {
             AppError::bad(
-                format!("unknown parameter {name}; {} lists filter on: {}", def.table, def.filters.join(", ")),
+                format!("unknown parameter {name}; {} lists filter on: {also}{}", def.table, def.filters.join(", ")),
                 Some(name),
             )
         })?;
@@ -177,14 +188,18 @@ fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<
             Kind::Bool => Val::Int(Some(match value.as_str() {
                 "true" | "1" => 1,
                 "false" | "0" => 0,
-                _ => {
-                    return Err(AppError::bad(format!("{name} must be true or false"), Some(name)));
-                }
+                _ => return Err(AppError::bad(format!("{name} must be true or false"), Some(name))),
             })),
             Kind::Text | Kind::Json => Val::Text(Some(value.clone())),
         };
         filters.push((name.clone(), v));
     }
+    Ok(filters)
+}
+
+fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<ListSpec, AppError> {
+    let (page, per_page) = page_bounds(p)?;
+    let filters = parse_filters(def, &p.filters, "")?;
     let sort = match p.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {

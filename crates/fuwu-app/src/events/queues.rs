@@ -3,13 +3,13 @@
 use super::{Event, act, event_scope, load, work};
 use crate::caller::Caller;
 use crate::error::AppError;
-use crate::records::{ListParams, MAX_PER_PAGE, Stored};
+use crate::records::{ListParams, Stored, page_bounds, parse_filters};
 use crate::{App, Page};
 use fuwu_core::access::Cap;
 use fuwu_core::flow::{self, ActionKind};
 use fuwu_core::role::Role;
 use fuwu_store::crud::{self, ListSpec, Val};
-use fuwu_store::tables::{self, Kind};
+use fuwu_store::tables;
 use serde::Serialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -59,35 +59,8 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
     let def = &tables::EVENT;
     let mut filters_in = p.filters.clone();
     let queue = filters_in.remove("queue").unwrap_or_else(|| "all".into());
-    let per_page = p.per_page.unwrap_or(50);
-    if !(1..=MAX_PER_PAGE).contains(&per_page) {
-        return Err(AppError::bad(format!("per_page must be between 1 and {MAX_PER_PAGE}"), Some("per_page")));
-    }
-    let page = p.page.unwrap_or(1);
-    if page < 1 {
-        return Err(AppError::bad("page must be 1 or more", Some("page")));
-    }
-    let mut filters = Vec::new();
-    for (name, value) in filters_in {
-        let col = def.col(&name).filter(|_| def.filters.contains(&name.as_str())).ok_or_else(|| {
-            AppError::bad(
-                format!("unknown parameter {name}; events filter on: queue, {}", def.filters.join(", ")),
-                Some(&name),
-            )
-        })?;
-        let v = match col.kind {
-            Kind::Int => Val::Int(Some(
-                value.parse().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(&name)))?,
-            )),
-            Kind::Bool => Val::Int(Some(match value.as_str() {
-                "true" | "1" => 1,
-                "false" | "0" => 0,
-                _ => return Err(AppError::bad(format!("{name} must be true or false"), Some(&name))),
-            })),
-            _ => Val::Text(Some(value)),
-        };
-        filters.push((name, v));
-    }
+    let (page, per_page) = page_bounds(p)?;
+    let filters = parse_filters(def, &filters_in, "queue, ")?;
     let sort = match p.sort.as_deref().unwrap_or("-created_at") {
         "created_at" => ("created_at".to_owned(), false),
         "-created_at" => ("created_at".to_owned(), true),
