@@ -2,6 +2,7 @@
 //! data and small pure functions. No I/O, no async, no database.
 
 pub mod access;
+pub mod calendar;
 pub mod divisions;
 pub mod entitlement;
 pub mod errors;
