@@ -291,6 +291,23 @@ impl Calendar {
     }
 }
 
+/// The due instant of a preview: under a built-in calendar, in its zone, as
+/// RFC 3339 with offset.
+pub fn preview_due(calendar: &str, start: &str, duration: &str) -> Result<String, (String, String)> {
+    let def = CalendarDef::builtin(calendar)
+        .ok_or_else(|| ("calendar".to_owned(), format!("unknown calendar {calendar}; built in: 5x8, 7x24")))?;
+    let start: Timestamp = start.parse().map_err(|_| {
+        ("start".to_owned(), "start must be an RFC 3339 time, e.g. 2026-02-13T16:00:00+08:00".to_owned())
+    })?;
+    let secs = parse_duration(duration)
+        .ok_or_else(|| ("duration".to_owned(), "duration must look like 4h, 90m or 1h30m".to_owned()))?;
+    let tz = TimeZone::get(&def.time_zone)
+        .map_err(|_| ("calendar".to_owned(), format!("unknown time zone {}", def.time_zone)))?;
+    let cal = def.build(tz.clone(), official().clone()).map_err(|e| ("calendar".to_owned(), e.to_string()))?;
+    let due = cal.due(start, secs).map_err(|e| ("duration".to_owned(), e.to_string()))?;
+    Ok(due.to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+}
+
 /// Parses a duration written like `4h`, `90m`, `1h30m`, `45s` into seconds.
 pub fn parse_duration(s: &str) -> Option<i64> {
     let s = s.trim();

@@ -61,10 +61,31 @@ pub enum Command {
     },
     /// Write a consistent copy of the database to FILE (SQLite), or run pg_dump (PostgreSQL).
     Backup { file: PathBuf },
+    /// SLA tools.
+    Sla {
+        #[command(subcommand)]
+        command: SlaCommand,
+    },
     /// Measure performance on a scratch database; the last line is one JSON object.
     Bench {
         #[command(subcommand)]
         scenario: BenchScenario,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SlaCommand {
+    /// Print when a clock started at START with DURATION of working time falls due (RFC 3339 with offset).
+    Due {
+        /// An RFC 3339 time, e.g. 2026-02-13T16:00:00+08:00.
+        #[arg(long)]
+        start: String,
+        /// Working time, like 4h, 90m or 1h30m.
+        #[arg(long)]
+        duration: String,
+        /// 5x8 (Monday–Friday 09:00–18:00 Asia/Shanghai, official holidays and adjusted working days) or 7x24.
+        #[arg(long, default_value = "5x8")]
+        calendar: String,
     },
 }
 
@@ -153,8 +174,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve { listen, .. } = &cli.command {
         overrides.listen = listen.clone();
     }
+    if let Command::Sla { command: SlaCommand::Due { start, duration, calendar } } = &cli.command {
+        let due = fuwu_core::calendar::preview_due(calendar, start, duration)
+            .map_err(|(f, m)| CliError(format!("--{f}: {m}")))?;
+        println!("{due}");
+        return Ok(());
+    }
     let cfg = Config::load(&overrides).map_err(CliError)?;
     match cli.command {
+        Command::Sla { .. } => Ok(()),
         Command::Serve { demo, .. } => serve(&cfg, demo).await,
         Command::Migrate => {
             let db = match &cfg.database_url {

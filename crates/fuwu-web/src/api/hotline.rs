@@ -93,6 +93,23 @@ async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResul
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page})))
 }
 
+async fn sla_due_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
+    let (mut start, mut duration, mut calendar) = (None, None, "5x8".to_owned());
+    for (k, v) in pairs(q)? {
+        match k.as_str() {
+            "start" => start = Some(v),
+            "duration" => duration = Some(v),
+            "calendar" => calendar = v,
+            other => return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into()),
+        }
+    }
+    let start = start.ok_or_else(|| AppError::bad("start is required", Some("start")))?;
+    let duration = duration.ok_or_else(|| AppError::bad("duration is required", Some("duration")))?;
+    let due = fuwu_core::calendar::preview_due(&calendar, &start, &duration)
+        .map_err(|(f, m)| AppError::invalid(&f, "invalid", m))?;
+    Ok(Json(json!({"calendar": calendar, "start": start, "duration": duration, "due": due})))
+}
+
 pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
     let res = doc.schema::<LookupResult>();
     let div = doc.schema::<Division>();
@@ -155,7 +172,23 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok: None,
         errors: &[403],
     });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/sla/due",
+        tag: "SLA",
+        summary: "Preview when working time runs out under a calendar (5x8 or 7x24)",
+        params: vec![
+            query_param("start", "string", "RFC 3339 start"),
+            query_param("duration", "string", "like 4h, 90m, 1h30m"),
+            query_param("calendar", "string", "5x8 (default) or 7x24"),
+        ],
+        body: None,
+        ok_status: 200,
+        ok: None,
+        errors: &[422],
+    });
     r.route("/api/v1/lookup", get(lookup_h))
+        .route("/api/v1/sla/due", get(sla_due_h))
         .route("/api/v1/divisions", get(divisions_h))
         .route("/api/v1/divisions/{code}", get(division_h))
         .route("/api/v1/audit", get(audit_h))

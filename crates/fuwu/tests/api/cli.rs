@@ -94,3 +94,24 @@ fn bench_intake_prints_one_json_object_last() {
     assert!(v["throughput_per_s"].as_f64().unwrap() > 0.0 && v["raw_insert_per_s"].as_f64().unwrap() > 0.0);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn sla_due_previews_on_the_official_calendar() {
+    let dir = std::env::temp_dir().join(format!("fuwu-sla-cli-{}", std::process::id()));
+    let due = |args: &[&str]| {
+        let mut all = vec!["sla", "due"];
+        all.extend_from_slice(args);
+        fuwu(&dir, &all)
+    };
+    let (ok, out, err) = due(&["--start", "2026-02-13T16:00:00+08:00", "--duration", "4h"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "2026-02-14T11:00:00+08:00", "the adjusted working Saturday counts");
+    let (_, out, _) = due(&["--start", "2026-09-30T17:00:00+08:00", "--duration", "2h"]);
+    assert_eq!(out.trim(), "2026-10-08T10:00:00+08:00", "National Day week does not");
+    let (_, out, _) = due(&["--start", "2026-02-13T16:00:00Z", "--duration", "90m", "--calendar", "7x24"]);
+    assert_eq!(out.trim(), "2026-02-14T01:30:00+08:00");
+    let (ok, _, err) = due(&["--start", "2026-02-13T16:00:00+08:00", "--duration", "4 hours"]);
+    assert!(!ok && err.contains("--duration"), "{err}");
+    let (ok, _, err) = due(&["--start", "2026-02-13T16:00:00+08:00", "--duration", "4h", "--calendar", "6x9"]);
+    assert!(!ok && err.contains("--calendar"), "{err}");
+}

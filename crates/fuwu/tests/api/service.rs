@@ -23,6 +23,18 @@ both!(health_readiness_and_metrics, |t: TestApp| async move {
     assert!(m.contains("fuwu_http_request_duration_seconds_bucket"));
 });
 
+both!(sla_due_preview_through_the_api, |t: TestApp| async move {
+    let (s, v) = t.get("kefu", "/api/v1/sla/due?start=2026-02-13T16:00:00%2B08:00&duration=4h").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["due"], "2026-02-14T11:00:00+08:00");
+    assert_error(
+        &t.get("kefu", "/api/v1/sla/due?start=2026-02-13T16:00:00%2B08:00&duration=soon").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("duration"),
+    );
+    assert_error(&t.get("kefu", "/api/v1/sla/due?duration=4h").await, StatusCode::BAD_REQUEST, Some("start"));
+});
+
 both!(openapi_documents_every_route, |t: TestApp| async move {
     let (s, body) = text(&t, "/api/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
@@ -67,6 +79,7 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
         "/api/v1/events/{id}/attachments/{attachment_id}",
         "/api/v1/notifications",
         "/api/v1/settings/priority-matrix",
+        "/api/v1/sla/due",
     ] {
         assert!(paths.contains_key(p), "{p} undocumented");
     }
