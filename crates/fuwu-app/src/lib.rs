@@ -3,6 +3,7 @@
 //! the pages and the CLI all call these functions, so they cannot disagree.
 
 pub mod auth;
+pub mod calendars;
 pub mod caller;
 pub mod error;
 pub mod events;

@@ -58,6 +58,7 @@ macro_rules! resources {
 resources!(
     Branch => BRANCH, Team => TEAM, Partner => PARTNER, User => USER, Customer => CUSTOMER, Site => SITE,
     Contact => CONTACT, Project => PROJECT, Asset => ASSET, ServiceLevel => SERVICE_LEVEL, Contract => CONTRACT,
+    fuwu_core::calendar::HolidayDay => HOLIDAY, fuwu_core::calendar::CalendarDef => CALENDAR,
 );
 
 /// What a list request asks for, as given by the client.

@@ -291,21 +291,61 @@ impl Calendar {
     }
 }
 
-/// The due instant of a preview: under a built-in calendar, in its zone, as
-/// RFC 3339 with offset.
-pub fn preview_due(calendar: &str, start: &str, duration: &str) -> Result<String, (String, String)> {
-    let def = CalendarDef::builtin(calendar)
-        .ok_or_else(|| ("calendar".to_owned(), format!("unknown calendar {calendar}; built in: 5x8, 7x24")))?;
-    let start: Timestamp = start.parse().map_err(|_| {
-        ("start".to_owned(), "start must be an RFC 3339 time, e.g. 2026-02-13T16:00:00+08:00".to_owned())
-    })?;
-    let secs = parse_duration(duration)
-        .ok_or_else(|| ("duration".to_owned(), "duration must look like 4h, 90m or 1h30m".to_owned()))?;
-    let tz = TimeZone::get(&def.time_zone)
-        .map_err(|_| ("calendar".to_owned(), format!("unknown time zone {}", def.time_zone)))?;
-    let cal = def.build(tz.clone(), official().clone()).map_err(|e| ("calendar".to_owned(), e.to_string()))?;
-    let due = cal.due(start, secs).map_err(|e| ("duration".to_owned(), e.to_string()))?;
-    Ok(due.to_zoned_datetime(tz).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
+/// One official day entered by an administrator (a new year's holidays and
+/// adjusted working days are announced each November or December).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolidayDay {
+    /// YYYY-MM-DD.
+    pub date: String,
+    pub kind: DayKind,
+    /// e.g. `春节`.
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+impl crate::records::Validate for HolidayDay {
+    fn check(&mut self) -> Result<(), crate::FieldErrors> {
+        let mut e = crate::FieldErrors::new();
+        match crate::text::parse_date(&self.date) {
+            None => e.add("date", "invalid_date", "date must be a date written YYYY-MM-DD"),
+            Some(d)
+                if self.kind == DayKind::AdjustedWorkday
+                    && !matches!(d.weekday(), Weekday::Saturday | Weekday::Sunday) =>
+            {
+                e.add("kind", "not_weekend", "an adjusted working day is a Saturday or Sunday")
+            }
+            Some(_) => {}
+        }
+        e.opt_text("name", &mut self.name, 50);
+        e.into_result()
+    }
+}
+
+impl crate::records::Validate for CalendarDef {
+    fn check(&mut self) -> Result<(), crate::FieldErrors> {
+        let mut e = crate::FieldErrors::new();
+        self.name = self.name.trim().to_owned();
+        if self.name.is_empty() || self.name.len() > 50 {
+            e.add("name", "required", "name must be 1–50 characters");
+        } else if CalendarDef::builtin(&self.name).is_some() {
+            e.add("name", "reserved", "5x8 and 7x24 are built in");
+        }
+        match TimeZone::get(&self.time_zone) {
+            Err(_) => e.add("time_zone", "invalid_time_zone", format!("{} is not a known time zone", self.time_zone)),
+            Ok(tz) => match self.build(tz, Holidays::default()) {
+                Err(CalendarError::Span { field, value }) => {
+                    e.add("week", "invalid_span", format!("{field}: {value} is not a span like 09:00-12:00"))
+                }
+                Err(CalendarError::Order(field)) => {
+                    e.add("week", "overlapping", format!("{field}: spans overlap or are out of order"))
+                }
+                Err(err) => e.add("week", "no_working_time", err.to_string()),
+                Ok(_) => {}
+            },
+        }
+        e.into_result()
+    }
 }
 
 /// Parses a duration written like `4h`, `90m`, `1h30m`, `45s` into seconds.

@@ -10,6 +10,7 @@ use sqlx::Row;
 pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (1, "foundation", include_str!("../migrations/0001_foundation.sql")),
     (2, "service_flow", include_str!("../migrations/0002_service_flow.sql")),
+    (3, "calendars", include_str!("../migrations/0003_calendars.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

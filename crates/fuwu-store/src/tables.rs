@@ -483,9 +483,46 @@ pub static KNOWLEDGE: TableDef = TableDef {
     policy: Policy::Events,
 };
 
+pub static HOLIDAY: TableDef = TableDef {
+    entity: "holiday",
+    table: "holidays",
+    cols: &[c("date", Text), c("kind", Text), c("name", Text)],
+    search: &["name", "date"],
+    sortable: &["date"],
+    filters: &["kind"],
+    uniques: &[(&["date"], "date")],
+    link: Link::None,
+    policy: Policy::Levels,
+};
+
+pub static CALENDAR: TableDef = TableDef {
+    entity: "calendar",
+    table: "calendars",
+    cols: &[c("name", Text), c("time_zone", Text), c("week", Json), c("official_holidays", Bool)],
+    search: &["name"],
+    sortable: &["name"],
+    filters: &[],
+    uniques: &[(&["name"], "name")],
+    link: Link::None,
+    policy: Policy::Levels,
+};
+
 /// Every described record, for lookups by entity name.
-pub static ALL: &[&TableDef] =
-    &[&BRANCH, &TEAM, &PARTNER, &USER, &CUSTOMER, &SITE, &CONTACT, &PROJECT, &ASSET, &SERVICE_LEVEL, &CONTRACT];
+pub static ALL: &[&TableDef] = &[
+    &BRANCH,
+    &TEAM,
+    &PARTNER,
+    &USER,
+    &CUSTOMER,
+    &SITE,
+    &CONTACT,
+    &PROJECT,
+    &ASSET,
+    &SERVICE_LEVEL,
+    &CONTRACT,
+    &HOLIDAY,
+    &CALENDAR,
+];
 
 /// The description of an entity.
 pub fn by_entity(entity: &str) -> Option<&'static TableDef> {

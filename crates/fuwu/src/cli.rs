@@ -83,7 +83,8 @@ pub enum SlaCommand {
         /// Working time, like 4h, 90m or 1h30m.
         #[arg(long)]
         duration: String,
-        /// 5x8 (Monday–Friday 09:00–18:00 Asia/Shanghai, official holidays and adjusted working days) or 7x24.
+        /// 5x8 (Monday–Friday 09:00–18:00 Asia/Shanghai, official holidays and adjusted working days), 7x24,
+        /// or a calendar defined in the database.
         #[arg(long, default_value = "5x8")]
         calendar: String,
     },
@@ -174,15 +175,20 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     if let Command::Serve { listen, .. } = &cli.command {
         overrides.listen = listen.clone();
     }
-    if let Command::Sla { command: SlaCommand::Due { start, duration, calendar } } = &cli.command {
-        let due = fuwu_core::calendar::preview_due(calendar, start, duration)
-            .map_err(|(f, m)| CliError(format!("--{f}: {m}")))?;
-        println!("{due}");
-        return Ok(());
-    }
     let cfg = Config::load(&overrides).map_err(CliError)?;
     match cli.command {
-        Command::Sla { .. } => Ok(()),
+        Command::Sla { command: SlaCommand::Due { start, duration, calendar } } => {
+            let app = open(&cfg).await?;
+            let due =
+                fuwu_app::calendars::preview(&app, None, &calendar, &start, &duration).await.map_err(|e| match e {
+                    fuwu_app::AppError::Invalid(f) => CliError(
+                        f.0.iter().map(|x| format!("--{}: {}", x.field, x.message)).collect::<Vec<_>>().join("; "),
+                    ),
+                    other => CliError(other.to_string()),
+                })?;
+            println!("{due}");
+            Ok(())
+        }
         Command::Serve { demo, .. } => serve(&cfg, demo).await,
         Command::Migrate => {
             let db = match &cfg.database_url {

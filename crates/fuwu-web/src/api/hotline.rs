@@ -93,7 +93,7 @@ async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResul
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page})))
 }
 
-async fn sla_due_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
+async fn sla_due_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     let (mut start, mut duration, mut calendar) = (None, None, "5x8".to_owned());
     for (k, v) in pairs(q)? {
         match k.as_str() {
@@ -105,8 +105,7 @@ async fn sla_due_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     }
     let start = start.ok_or_else(|| AppError::bad("start is required", Some("start")))?;
     let duration = duration.ok_or_else(|| AppError::bad("duration is required", Some("duration")))?;
-    let due = fuwu_core::calendar::preview_due(&calendar, &start, &duration)
-        .map_err(|(f, m)| AppError::invalid(&f, "invalid", m))?;
+    let due = fuwu_app::calendars::preview(&s.app, Some(&c), &calendar, &start, &duration).await?;
     Ok(Json(json!({"calendar": calendar, "start": start, "duration": duration, "due": due})))
 }
 
@@ -180,7 +179,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         params: vec![
             query_param("start", "string", "RFC 3339 start"),
             query_param("duration", "string", "like 4h, 90m, 1h30m"),
-            query_param("calendar", "string", "5x8 (default) or 7x24"),
+            query_param("calendar", "string", "5x8 (default), 7x24, or a calendar an administrator defined"),
         ],
         body: None,
         ok_status: 200,

@@ -36,6 +36,8 @@ pub fn routes() -> (Router<AppState>, Value) {
     r = records::resource::<Asset>(r, &mut doc, "assets", "Customers");
     r = records::resource::<Contract>(r, &mut doc, "contracts", "Customers");
     r = records::resource::<ServiceLevel>(r, &mut doc, "service-levels", "Service levels");
+    r = records::resource::<fuwu_core::calendar::CalendarDef>(r, &mut doc, "calendars", "SLA");
+    r = records::resource::<fuwu_core::calendar::HolidayDay>(r, &mut doc, "holidays", "SLA");
     r = account::routes(r, &mut doc);
     r = hotline::routes(r, &mut doc);
     r = events::routes(r, &mut doc);

