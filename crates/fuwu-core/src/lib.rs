@@ -14,6 +14,7 @@ pub mod priority;
 pub mod records;
 pub mod role;
 pub mod routing;
+pub mod sla;
 pub mod text;
 
 pub use errors::{FieldError, FieldErrors};

@@ -1,0 +1,255 @@
+//! SLA clocks: a target of working time on a calendar, started at a moment,
+//! paused while the event waits on the customer, stopped when met. Paused
+//! working time is recorded and never counted, also when the target is
+//! recomputed (priority or contract changed) from the original start.
+
+use crate::calendar::{Calendar, CalendarError};
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// What a clock measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// First engineer response.
+    Response,
+    /// Engineer on site.
+    Onsite,
+    /// Service restored.
+    Resolution,
+}
+
+/// A clock's stored facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Clock {
+    pub kind: ClockKind,
+    /// Target, in seconds of working time.
+    pub target: i64,
+    #[schema(value_type = String)]
+    pub started_at: Timestamp,
+    /// Completed pauses, `[from, to)`.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub pauses: Vec<(Timestamp, Timestamp)>,
+    #[schema(value_type = Option<String>)]
+    pub paused_since: Option<Timestamp>,
+    #[schema(value_type = Option<String>)]
+    pub stopped_at: Option<Timestamp>,
+}
+
+/// A clock's standing at a moment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Running,
+    Paused,
+    /// Warning share reached, not yet breached.
+    Warning,
+    Breached,
+    /// Stopped within the target.
+    Met,
+    /// Stopped after the target.
+    MetLate,
+}
+
+/// What a clock shows at a moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Reading {
+    pub standing: Standing,
+    /// Working seconds counted so far (pauses excluded).
+    pub used: i64,
+    /// Working seconds paused so far.
+    pub paused: i64,
+    /// Working seconds left (negative when breached).
+    pub remaining: i64,
+    /// When the target runs out, if the clock runs on from now (none while paused or stopped).
+    #[schema(value_type = Option<String>)]
+    pub due: Option<Timestamp>,
+    /// When the warning share is reached, likewise.
+    #[schema(value_type = Option<String>)]
+    pub warn_at: Option<Timestamp>,
+}
+
+/// Why a clock operation is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClockError {
+    #[error("the clock is stopped")]
+    Stopped,
+    #[error("the clock is already paused")]
+    AlreadyPaused,
+    #[error("the clock is not paused")]
+    NotPaused,
+    #[error("a clock cannot go back in time")]
+    BeforeStart,
+    #[error(transparent)]
+    Calendar(#[from] CalendarError),
+}
+
+impl Clock {
+    pub fn start(kind: ClockKind, target: i64, at: Timestamp) -> Clock {
+        Clock { kind, target, started_at: at, pauses: Vec::new(), paused_since: None, stopped_at: None }
+    }
+
+    fn last_change(&self) -> Timestamp {
+        self.pauses.last().map_or(self.started_at, |p| p.1).max(self.paused_since.unwrap_or(self.started_at))
+    }
+
+    fn check_open(&self, at: Timestamp) -> Result<(), ClockError> {
+        if self.stopped_at.is_some() {
+            return Err(ClockError::Stopped);
+        }
+        if at < self.last_change() {
+            return Err(ClockError::BeforeStart);
+        }
+        Ok(())
+    }
+
+    pub fn pause(&mut self, at: Timestamp) -> Result<(), ClockError> {
+        self.check_open(at)?;
+        if self.paused_since.is_some() {
+            return Err(ClockError::AlreadyPaused);
+        }
+        self.paused_since = Some(at);
+        Ok(())
+    }
+
+    pub fn resume(&mut self, at: Timestamp) -> Result<(), ClockError> {
+        self.check_open(at)?;
+        let from = self.paused_since.take().ok_or(ClockError::NotPaused)?;
+        self.pauses.push((from, at));
+        Ok(())
+    }
+
+    /// Stops the clock (met); a paused clock stops at its pause.
+    pub fn stop(&mut self, at: Timestamp) -> Result<(), ClockError> {
+        self.check_open(at)?;
+        if let Some(from) = self.paused_since.take() {
+            self.pauses.push((from, at));
+        }
+        self.stopped_at = Some(at);
+        Ok(())
+    }
+
+    /// A new target (priority or contract changed), counted from the original start.
+    pub fn retarget(&mut self, target: i64) {
+        self.target = target;
+    }
+
+    /// The clock at a moment under a calendar, warning at `warn_share` (e.g. 0.75).
+    pub fn read(&self, cal: &Calendar, now: Timestamp, warn_share: f64) -> Result<Reading, ClockError> {
+        let end = self.stopped_at.map_or(now, |s| s.min(now)).max(self.started_at);
+        let mut paused = 0;
+        for (a, b) in &self.pauses {
+            paused += cal.elapsed(*a.min(&end), *b.min(&end))?;
+        }
+        if let Some(p) = self.paused_since {
+            paused += cal.elapsed(p.min(end), end)?;
+        }
+        let used = cal.elapsed(self.started_at, end)? - paused;
+        let remaining = self.target - used;
+        let warn_used = ((self.target as f64) * warn_share).ceil() as i64;
+        let running = self.stopped_at.is_none() && self.paused_since.is_none();
+        let (due, warn_at) = if running {
+            (
+                Some(cal.due(end, remaining.max(0))?),
+                (warn_used > used).then(|| cal.due(end, warn_used - used)).transpose()?,
+            )
+        } else {
+            (None, None)
+        };
+        let standing = match (self.stopped_at, self.paused_since) {
+            (Some(_), _) if remaining >= 0 => Standing::Met,
+            (Some(_), _) => Standing::MetLate,
+            _ if remaining < 0 || (remaining == 0 && self.target > 0) => Standing::Breached,
+            (None, Some(_)) => Standing::Paused,
+            _ if used >= warn_used => Standing::Warning,
+            _ => Standing::Running,
+        };
+        Ok(Reading { standing, used, paused, remaining, due, warn_at })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::{CalendarDef, official};
+    use jiff::tz::TimeZone;
+    use proptest::prelude::*;
+
+    fn five() -> Calendar {
+        CalendarDef::five_by_eight().build(TimeZone::get("Asia/Shanghai").unwrap(), official().clone()).unwrap()
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    const H: i64 = 3600;
+
+    #[test]
+    fn a_pause_over_the_spring_festival_is_not_counted() {
+        let c = five();
+        let mut k = Clock::start(ClockKind::Resolution, 8 * H, ts("2026-02-12T14:00:00+08:00"));
+        // Thursday 14–18 counts 4h; waiting on the customer from Friday 10:00 to Tuesday 24 Feb 11:00.
+        k.pause(ts("2026-02-13T10:00:00+08:00")).unwrap();
+        let r = k.read(&c, ts("2026-02-20T12:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.standing, r.used, r.due), (Standing::Paused, 5 * H, None));
+        k.resume(ts("2026-02-24T11:00:00+08:00")).unwrap();
+        let r = k.read(&c, ts("2026-02-24T11:00:00+08:00"), 0.75).unwrap();
+        assert_eq!(r.used, 5 * H, "Thursday 14–18 and Friday 09–10");
+        assert_eq!(r.due, Some(ts("2026-02-24T14:00:00+08:00")));
+        assert_eq!(r.warn_at, Some(ts("2026-02-24T12:00:00+08:00")), "75 % of 8h is 6h");
+        assert_eq!(k.read(&c, ts("2026-02-24T12:30:00+08:00"), 0.75).unwrap().standing, Standing::Warning);
+        assert_eq!(k.read(&c, ts("2026-02-24T14:00:00+08:00"), 0.75).unwrap().standing, Standing::Breached);
+        k.stop(ts("2026-02-24T13:00:00+08:00")).unwrap();
+        let r = k.read(&c, ts("2026-03-01T00:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.standing, r.remaining), (Standing::Met, H));
+    }
+
+    #[test]
+    fn a_priority_change_keeps_the_start_and_the_pauses() {
+        let c = five();
+        let mut k = Clock::start(ClockKind::Resolution, 16 * H, ts("2026-03-02T10:00:00+08:00"));
+        k.pause(ts("2026-03-02T11:00:00+08:00")).unwrap();
+        k.resume(ts("2026-03-02T15:00:00+08:00")).unwrap();
+        k.retarget(4 * H);
+        let r = k.read(&c, ts("2026-03-02T15:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.used, r.paused), (H, 4 * H));
+        assert_eq!(r.due, Some(ts("2026-03-02T18:00:00+08:00")));
+    }
+
+    #[test]
+    fn refusals() {
+        let mut k = Clock::start(ClockKind::Response, H, ts("2026-03-02T10:00:00+08:00"));
+        assert_eq!(k.resume(ts("2026-03-02T10:30:00+08:00")), Err(ClockError::NotPaused));
+        k.pause(ts("2026-03-02T10:30:00+08:00")).unwrap();
+        assert_eq!(k.pause(ts("2026-03-02T10:40:00+08:00")), Err(ClockError::AlreadyPaused));
+        assert_eq!(k.resume(ts("2026-03-02T10:00:00+08:00")), Err(ClockError::BeforeStart));
+        k.stop(ts("2026-03-02T11:00:00+08:00")).unwrap();
+        assert_eq!(k.pause(ts("2026-03-02T12:00:00+08:00")), Err(ClockError::Stopped));
+        assert_eq!(k.pauses.len(), 1, "stopping a paused clock closes the pause");
+    }
+
+    proptest! {
+        /// Whatever the pauses, paused working time is never counted: used + paused == working time since the start.
+        #[test]
+        fn pauses_are_never_counted(start in 1_767_225_600i64..1_790_000_000, steps in proptest::collection::vec(1i64..3 * 86_400, 0..8), look in 0i64..10 * 86_400) {
+            let c = five();
+            let t0 = Timestamp::from_second(start).unwrap();
+            let mut k = Clock::start(ClockKind::Resolution, 20 * H, t0);
+            let mut t = start;
+            for (i, s) in steps.iter().enumerate() {
+                t += s;
+                let at = Timestamp::from_second(t).unwrap();
+                if i % 2 == 0 { k.pause(at).unwrap() } else { k.resume(at).unwrap() }
+            }
+            let now = Timestamp::from_second(t + look).unwrap();
+            let r = k.read(&c, now, 0.75).unwrap();
+            prop_assert_eq!(r.used + r.paused, c.elapsed(t0, now).unwrap());
+            prop_assert!(r.used >= 0 && r.paused >= 0);
+            // Reading later never shows less time used.
+            let later = k.read(&c, Timestamp::from_second(t + look + 3600).unwrap(), 0.75).unwrap();
+            prop_assert!(later.used >= r.used);
+        }
+    }
+}
