@@ -169,6 +169,189 @@ impl Clock {
     }
 }
 
+impl Clock {
+    /// A resolved event reopened: the time it stood resolved is not counted.
+    pub fn reopen(&mut self, at: Timestamp) {
+        if let Some(stopped) = self.stopped_at.take() {
+            self.pauses.push((stopped, at.max(stopped)));
+        }
+    }
+
+    fn running(&self) -> bool {
+        self.stopped_at.is_none() && self.paused_since.is_none()
+    }
+}
+
+/// Which clock: the customer's (contract) or a tier's own (OLA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockScope {
+    Customer,
+    L2,
+}
+
+/// One clock of an event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct EventClock {
+    pub scope: ClockScope,
+    pub clock: Clock,
+}
+
+/// An event's clocks and the calendar they run on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClockSet {
+    pub calendar: String,
+    pub clocks: Vec<EventClock>,
+}
+
+/// Targets for the event's priority, in seconds of working time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Targets {
+    pub response: i64,
+    pub onsite: Option<i64>,
+    pub resolution: i64,
+}
+
+/// A change to a clock, for the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ClockNote {
+    /// `start`, `pause`, `resume`, `stop`, `retarget`, `reopen`.
+    pub change: &'static str,
+    pub scope: ClockScope,
+    pub kind: ClockKind,
+}
+
+use crate::flow::{ActionKind, Flow, State};
+use crate::role::Tier;
+
+impl ClockSet {
+    /// The customer's response and resolution clocks, started at intake. An event
+    /// taken directly by the engineer the customer called has had its response.
+    pub fn at_intake(calendar: String, t: Targets, at: Timestamp, answered: bool) -> (ClockSet, Vec<ClockNote>) {
+        let mut set = ClockSet { calendar, clocks: Vec::new() };
+        let mut notes = Vec::new();
+        for kind in [ClockKind::Response, ClockKind::Resolution] {
+            set.start(ClockScope::Customer, kind, t, at, &mut notes);
+        }
+        if answered {
+            set.stop(ClockScope::Customer, ClockKind::Response, at, &mut notes);
+        }
+        (set, notes)
+    }
+
+    fn find(&mut self, scope: ClockScope, kind: ClockKind) -> Option<&mut Clock> {
+        self.clocks.iter_mut().find(|c| c.scope == scope && c.clock.kind == kind).map(|c| &mut c.clock)
+    }
+
+    fn target(kind: ClockKind, t: Targets) -> Option<i64> {
+        match kind {
+            ClockKind::Response => Some(t.response),
+            ClockKind::Onsite => t.onsite,
+            ClockKind::Resolution => Some(t.resolution),
+        }
+    }
+
+    fn start(&mut self, scope: ClockScope, kind: ClockKind, t: Targets, at: Timestamp, notes: &mut Vec<ClockNote>) {
+        let Some(target) = Self::target(kind, t) else { return };
+        if self.find(scope, kind).is_none() {
+            self.clocks.push(EventClock { scope, clock: Clock::start(kind, target, at) });
+            notes.push(ClockNote { change: "start", scope, kind });
+        }
+    }
+
+    fn stop(&mut self, scope: ClockScope, kind: ClockKind, at: Timestamp, notes: &mut Vec<ClockNote>) {
+        if let Some(c) = self.find(scope, kind)
+            && c.stopped_at.is_none()
+            && c.stop(at).is_ok()
+        {
+            notes.push(ClockNote { change: "stop", scope, kind });
+        }
+    }
+
+    /// A visit's arrival stops the on-site clock.
+    pub fn arrived(&mut self, at: Timestamp) -> Vec<ClockNote> {
+        let mut notes = Vec::new();
+        self.stop(ClockScope::Customer, ClockKind::Onsite, at, &mut notes);
+        notes
+    }
+
+    /// What a transition does to the clocks.
+    pub fn on_transition(
+        &mut self,
+        before: &Flow,
+        after: &Flow,
+        action: ActionKind,
+        t: Targets,
+        at: Timestamp,
+    ) -> Vec<ClockNote> {
+        let mut notes = Vec::new();
+        let cust = ClockScope::Customer;
+        // Waiting on the customer pauses every running clock; the answer resumes them.
+        if after.state == State::AwaitingCustomer && before.state != State::AwaitingCustomer {
+            for c in &mut self.clocks {
+                if c.clock.running() && c.clock.pause(at).is_ok() {
+                    notes.push(ClockNote { change: "pause", scope: c.scope, kind: c.clock.kind });
+                }
+            }
+        }
+        if before.state == State::AwaitingCustomer && after.state != State::AwaitingCustomer {
+            for c in &mut self.clocks {
+                if c.clock.paused_since.is_some() && c.clock.resume(at).is_ok() {
+                    notes.push(ClockNote { change: "resume", scope: c.scope, kind: c.clock.kind });
+                }
+            }
+        }
+        match action {
+            ActionKind::Accept => {
+                self.stop(cust, ClockKind::Response, at, &mut notes);
+                if after.tier == Tier::L2 {
+                    self.stop(ClockScope::L2, ClockKind::Response, at, &mut notes);
+                }
+            }
+            ActionKind::Approve if after.tier == Tier::L2 && before.tier == Tier::L1 => {
+                self.start(ClockScope::L2, ClockKind::Response, t, at, &mut notes);
+                self.start(ClockScope::L2, ClockKind::Resolution, t, at, &mut notes);
+            }
+            ActionKind::Resolve => {
+                for scope in [cust, ClockScope::L2] {
+                    self.stop(scope, ClockKind::Resolution, at, &mut notes);
+                }
+            }
+            ActionKind::Reopen => {
+                for c in &mut self.clocks {
+                    if c.clock.kind == ClockKind::Resolution && c.clock.stopped_at.is_some() {
+                        c.clock.reopen(at);
+                        notes.push(ClockNote { change: "reopen", scope: c.scope, kind: c.clock.kind });
+                    }
+                }
+            }
+            ActionKind::Reclassify => {
+                for c in &mut self.clocks {
+                    if let Some(target) = Self::target(c.clock.kind, t)
+                        && target != c.clock.target
+                    {
+                        c.clock.retarget(target);
+                        notes.push(ClockNote { change: "retarget", scope: c.scope, kind: c.clock.kind });
+                    }
+                }
+            }
+            ActionKind::Close | ActionKind::Cancel => {
+                for c in &mut self.clocks {
+                    if c.clock.stopped_at.is_none() && c.clock.stop(at).is_ok() {
+                        notes.push(ClockNote { change: "stop", scope: c.scope, kind: c.clock.kind });
+                    }
+                }
+            }
+            _ => {}
+        }
+        // On-site work approved: the arrival clock starts.
+        if after.state == State::Onsite && !before.had_onsite {
+            self.start(cust, ClockKind::Onsite, t, at, &mut notes);
+        }
+        notes
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,6 +411,41 @@ mod tests {
         k.stop(ts("2026-03-02T11:00:00+08:00")).unwrap();
         assert_eq!(k.pause(ts("2026-03-02T12:00:00+08:00")), Err(ClockError::Stopped));
         assert_eq!(k.pauses.len(), 1, "stopping a paused clock closes the pause");
+    }
+
+    #[test]
+    fn transitions_drive_the_clocks() {
+        use crate::flow::{Entitled, Flow};
+        use crate::ids::CustomerId;
+        use crate::priority::{Impact, Urgency};
+        let t = Targets { response: H, onsite: Some(4 * H), resolution: 8 * H };
+        let at = ts("2026-03-02T10:00:00+08:00");
+        let (mut set, notes) = ClockSet::at_intake("5x8".into(), t, at, false);
+        assert_eq!(notes.len(), 2);
+        let f0 = Flow::recorded(CustomerId(1), Impact::Moderate, Urgency::High, Entitled::default());
+        let f1 = Flow { state: State::InProgress, ..f0.clone() };
+        let n = set.on_transition(&f0, &f1, ActionKind::Accept, t, at);
+        assert_eq!(n, vec![ClockNote { change: "stop", scope: ClockScope::Customer, kind: ClockKind::Response }]);
+        let f2 = Flow { state: State::AwaitingCustomer, ..f1.clone() };
+        assert_eq!(set.on_transition(&f1, &f2, ActionKind::WaitForCustomer, t, at)[0].change, "pause");
+        assert_eq!(set.on_transition(&f2, &f1, ActionKind::CustomerResponded, t, at)[0].change, "resume");
+        let f3 = Flow { state: State::Onsite, had_onsite: true, ..f1.clone() };
+        assert_eq!(set.on_transition(&f1, &f3, ActionKind::RequestOnsite, t, at)[0].kind, ClockKind::Onsite);
+        assert_eq!(set.arrived(at).len(), 1);
+        let l2 = Flow { state: State::Assigned, tier: Tier::L2, ..f1.clone() };
+        assert_eq!(
+            set.on_transition(&f1, &l2, ActionKind::Approve, t, at)
+                .iter()
+                .filter(|n| n.scope == ClockScope::L2)
+                .count(),
+            2
+        );
+        let resolved = Flow { state: State::Resolved, ..l2.clone() };
+        assert_eq!(set.on_transition(&l2, &resolved, ActionKind::Resolve, t, at).len(), 2);
+        assert_eq!(set.on_transition(&resolved, &l2, ActionKind::Reopen, t, at).len(), 2);
+        let (direct, notes) = ClockSet::at_intake("7x24".into(), t, at, true);
+        assert_eq!(notes.len(), 3);
+        assert!(direct.clocks[0].clock.stopped_at.is_some());
     }
 
     proptest! {
