@@ -39,6 +39,8 @@ pub struct Entitlement {
     /// Days left in the period, counting the moment's day; 0 when outside it.
     pub days_remaining: i64,
     pub onsite_included: bool,
+    /// The business calendar the level's clocks run on (`5x8`, `7x24` or a named one).
+    pub calendar: String,
     pub targets: Vec<PriorityTarget>,
     /// Quotas of the period, the level's with the contract's overrides.
     pub quotas: Quotas,
@@ -83,6 +85,13 @@ pub fn evaluate(id: ContractId, contract: &Contract, level: &ServiceLevel, day: 
         in_period: period == PeriodStatus::InPeriod,
         days_remaining,
         onsite_included: level.onsite_included,
+        calendar: level.calendar.clone().unwrap_or_else(|| {
+            match level.coverage {
+                Coverage::FiveByEight => "5x8",
+                Coverage::SevenByTwentyFour => "7x24",
+            }
+            .to_owned()
+        }),
         targets: level.targets.clone(),
         quotas: contract.quota_overrides.apply(&level.quotas),
         scope: if listed { "listed" } else { "customer" },

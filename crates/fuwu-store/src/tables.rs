@@ -350,6 +350,7 @@ pub static EVENT: TableDef = TableDef {
         c("resolution", Text),
         c("resolved_at", Int),
         c("closed_at", Int),
+        c("clocks", Json),
     ],
     search: &["number", "title", "description"],
     sortable: &["number", "priority", "state"],

@@ -309,9 +309,14 @@ pub async fn act_in(conn: &mut Conn, c: &Caller, id: i64, input: ActionInput) ->
         }
         _ => {}
     }
+    let mut clock_notes = Vec::new();
+    if let (Some(t), Some(set)) = (event.targets(), event.clocks.as_mut()) {
+        clock_notes = set.on_transition(&stored.data.flow, &outcome.flow, input.action, t, jiff::Timestamp::now());
+    }
     event.flow = outcome.flow;
     let kind = serde_json::to_value(input.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
     let saved = save(conn, &before, &mut event, Some(c.id()), &kind, detail.clone()).await?;
+    super::journal_clocks(conn, id, Some(c.id()), &clock_notes).await?;
     for fx in &outcome.effects {
         apply_effect(conn, id, &saved.data, fx, c.id()).await?;
     }

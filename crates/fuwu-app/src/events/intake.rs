@@ -411,7 +411,12 @@ async fn prepare(
         resolution: None,
         resolved_at: None,
         closed_at: None,
+        clocks: None,
     };
+    // The contract's clocks start now; a directly called engineer has already answered.
+    if let (Some(cover), Some(t)) = (cover.as_ref(), event.targets()) {
+        event.clocks = Some(fuwu_core::sla::ClockSet::at_intake(cover.calendar.clone(), t, now, direct).0);
+    }
     if input.dispatch.is_some() && !matches!(c.role(), Role::Specialist | Role::Manager) {
         return Err(AppError::invalid("dispatch", "not_allowed", "only the service centre dispatches"));
     }
@@ -446,6 +451,16 @@ pub(crate) async fn write_new(
     let id = crud::insert(conn, &tables::EVENT, &map, now).await?;
     let detail = json!({"channel": event.channel, "direct": event.state == fuwu_core::flow::State::InProgress});
     super::journal_at(conn, id, 1, Some(c.id()), "record", detail, map.clone()).await?;
+    // One journal row per clock started (and stopped, for a direct call), after the record row.
+    let mut seq = 1;
+    for ec in event.clocks.iter().flat_map(|s| s.clocks.iter()) {
+        let changes = if ec.clock.stopped_at.is_some() { vec!["start", "stop"] } else { vec!["start"] };
+        for change in changes {
+            seq += 1;
+            let detail = json!({"change": change, "scope": ec.scope, "kind": ec.clock.kind});
+            super::journal_at(conn, id, seq, Some(c.id()), "clock", detail, serde_json::Map::new()).await?;
+        }
+    }
     for fx in flow::intake_effects(&event.flow) {
         act::apply_effect(conn, id, &event, &fx, c.id()).await?;
     }

@@ -132,6 +132,37 @@ pub struct Event {
     pub resolution: Option<String>,
     pub resolved_at: Option<i64>,
     pub closed_at: Option<i64>,
+    /// SLA clocks (none without a covering contract).
+    #[serde(default)]
+    pub clocks: Option<fuwu_core::sla::ClockSet>,
+}
+
+impl Event {
+    /// The contract's targets for the event's priority, in seconds.
+    pub fn targets(&self) -> Option<fuwu_core::sla::Targets> {
+        let list: Vec<fuwu_core::records::PriorityTarget> =
+            serde_json::from_value(self.entitlement.as_ref()?.get("targets")?.clone()).ok()?;
+        let t = list.into_iter().find(|t| t.priority == self.priority)?;
+        Some(fuwu_core::sla::Targets {
+            response: t.response_minutes * 60,
+            onsite: t.onsite_minutes.map(|m| m * 60),
+            resolution: t.resolution_minutes * 60,
+        })
+    }
+}
+
+/// Writes one journal row per clock change.
+pub async fn journal_clocks(
+    conn: &mut Conn,
+    event_id: i64,
+    actor: Option<UserId>,
+    notes: &[fuwu_core::sla::ClockNote],
+) -> Result<(), AppError> {
+    for n in notes {
+        let detail = serde_json::json!({"change": n.change, "scope": n.scope, "kind": n.kind});
+        journal(conn, event_id, actor, "clock", detail, Map::new()).await?;
+    }
+    Ok(())
 }
 
 impl Event {

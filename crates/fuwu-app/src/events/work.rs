@@ -86,7 +86,7 @@ fn obj(v: Value) -> Result<Map<String, Value>, AppError> {
 /// Adds a work record.
 pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) -> Result<Value, AppError> {
     let mut tx = app.db.begin().await?;
-    let (e, _) = load(&mut tx, c, event_id).await?;
+    let (e, before) = load(&mut tx, c, event_id).await?;
     if !e.data.state.is_open() {
         return Err(AppError::Conflict { message: "the event is closed".into(), field: None, current: None });
     }
@@ -141,6 +141,15 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         Map::new(),
     )
     .await?;
+    // The engineer's arrival on site stops the on-site clock.
+    if let (WorkKind::Visit, Some(at)) = (w.kind, arrived) {
+        let mut ev = e.data.clone();
+        let notes = ev.clocks.as_mut().map(|set| set.arrived(at)).unwrap_or_default();
+        if !notes.is_empty() {
+            save(&mut tx, &before, &mut ev, Some(c.id()), "visit_arrival", json!({"work_record_id": id})).await?;
+            super::journal_clocks(&mut tx, event_id, Some(c.id()), &notes).await?;
+        }
+    }
     let saved = crud::get(&mut tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
     tx.commit().await?;
     Ok(Value::Object(saved))

@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod bad_input;
 mod cli;
+mod clocks;
 mod flow;
 mod intake;
 mod lookup;

@@ -1,0 +1,106 @@
+//! SLA clocks on events: started from the contract at intake, paused while
+//! waiting on the customer, stopped when met, per tier after an escalation,
+//! every change a journal row.
+
+use crate::both;
+use crate::harness::*;
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+async fn act(t: &TestApp, who: &str, id: &Value, body: Value) -> Value {
+    let (s, v) = t.call(who, "POST", &format!("/api/v1/events/{id}/actions"), Some(body.clone())).await;
+    assert_eq!(s, StatusCode::OK, "{who} {body}: {v}");
+    v
+}
+
+fn clock<'a>(d: &'a Value, scope: &str, kind: &str) -> &'a Value {
+    d["clocks"].as_array().unwrap().iter().find(|c| c["scope"] == scope && c["kind"] == kind).unwrap_or(&Value::Null)
+}
+
+both!(clocks_follow_the_event, |t: TestApp| async move {
+    // Customer 26: GOLD 7×24 (P2: response 30 min, on site 8 h, resolution 16 h).
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "时钟测试", "impact": "significant", "urgency": "high"}))).await;
+    let id = e["id"].clone();
+    assert_eq!(e["clocks"]["calendar"], "7x24");
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(clock(&d, "customer", "response")["clock"]["target"], 30 * 60);
+    assert_eq!(clock(&d, "customer", "resolution")["clock"]["target"], 16 * 3600);
+    assert_eq!(clock(&d, "customer", "response")["reading"]["standing"], "running");
+    assert!(clock(&d, "customer", "response")["reading"]["due"].is_string());
+
+    let l1 = t.user_id("l1.nj1").await;
+    act(&t, "kefu", &id, json!({"action": "assign", "target": {"engineer_id": l1}})).await;
+    act(&t, "l1.nj1", &id, json!({"action": "accept"})).await;
+    act(&t, "l1.nj1", &id, json!({"action": "wait_for_customer"})).await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(clock(&d, "customer", "response")["reading"]["standing"], "met");
+    assert_eq!(clock(&d, "customer", "resolution")["reading"]["standing"], "paused");
+    act(&t, "l1.nj1", &id, json!({"action": "customer_responded"})).await;
+    // Raised to P1: the clocks are recomputed from the original start.
+    act(&t, "kefu", &id, json!({"action": "reclassify", "urgency": "critical"})).await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(clock(&d, "customer", "resolution")["clock"]["target"], 8 * 3600);
+    assert_eq!(
+        clock(&d, "customer", "resolution")["clock"]["started_at"],
+        clock(&d, "customer", "response")["clock"]["started_at"]
+    );
+    assert_eq!(
+        clock(&d, "customer", "resolution")["clock"]["pauses"].as_array().unwrap().len(),
+        1,
+        "the pause is kept"
+    );
+    // Escalated to L2: the tier's own clocks start; the customer's run on.
+    act(&t, "l1.nj1", &id, json!({"action": "request_l2"})).await;
+    act(&t, "kefu", &id, json!({"action": "approve", "target": {"engineer_id": t.user_id("l2.1").await}})).await;
+    act(&t, "l2.1", &id, json!({"action": "accept"})).await;
+    act(&t, "l2.1", &id, json!({"action": "request_onsite"})).await;
+    act(&t, "manager", &id, json!({"action": "approve"})).await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(clock(&d, "l2", "response")["reading"]["standing"], "met");
+    assert_eq!(clock(&d, "l2", "resolution")["reading"]["standing"], "running");
+    assert_eq!(clock(&d, "customer", "onsite")["reading"]["standing"], "running");
+    let (s, _) = t
+        .call(
+            "l2.1",
+            "POST",
+            &format!("/api/v1/events/{id}/work"),
+            Some(json!({"kind": "visit", "arrived_at": jiff::Timestamp::now().to_string()})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(clock(&d, "customer", "onsite")["reading"]["standing"], "met", "arrival stops the on-site clock");
+    let clock_rows: Vec<String> = d["journal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "clock")
+        .map(|r| {
+            format!(
+                "{}:{}:{}",
+                r["detail"]["change"].as_str().unwrap(),
+                r["detail"]["scope"].as_str().unwrap(),
+                r["detail"]["kind"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "start:customer:response",
+        "stop:customer:response",
+        "pause:customer:resolution",
+        "resume:customer:resolution",
+        "retarget:customer:resolution",
+        "start:l2:response",
+        "stop:l2:response",
+        "start:customer:onsite",
+        "stop:customer:onsite",
+    ] {
+        assert!(clock_rows.iter().any(|r| r == expected), "{expected} missing from {clock_rows:?}");
+    }
+    let diff = fuwu_app::events::queues::verify_journal(&t.app, id.as_i64().unwrap()).await.unwrap();
+    assert_eq!(diff, None);
+    let (_, direct) = t.call("l1.nj1", "POST", "/api/v1/events", Some(json!({"kind": "consultation", "customer_id": 26, "title": "直接来电", "impact": "minor", "urgency": "low"}))).await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{}", direct["id"])).await;
+    assert_eq!(clock(&d, "customer", "response")["reading"]["standing"], "met", "the called engineer answered at once");
+});
