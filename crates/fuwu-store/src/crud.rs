@@ -164,6 +164,27 @@ pub async fn insert(conn: &mut Conn, def: &TableDef, data: &Map<String, Value>, 
     Ok(row.try_get::<i64, _>(0)?)
 }
 
+/// Inserts several records in one statement (ids not returned).
+pub async fn insert_many(conn: &mut Conn, def: &TableDef, rows: &[Map<String, Value>], now: i64) -> Result<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let mut sql = Sql::default();
+    let mut names = vec!["version", "created_at", "updated_at"];
+    names.extend(def.cols.iter().map(|c| c.name));
+    let mut tuples = Vec::with_capacity(rows.len());
+    for data in rows {
+        let mut marks = vec![sql.arg(Val::Int(Some(1))), sql.arg(Val::Int(Some(now))), sql.arg(Val::Int(Some(now)))];
+        for c in def.cols {
+            marks.push(sql.arg(to_val(c.kind, data.get(c.name))?));
+        }
+        tuples.push(format!("({})", marks.join(", ")));
+    }
+    sql.text = format!("INSERT INTO {} ({}) VALUES {}", def.table, names.join(", "), tuples.join(", "));
+    sql.execute(conn).await?;
+    Ok(())
+}
+
 /// Updates a record if it is still at `version`; returns false when it is not
 /// (changed meanwhile, or gone).
 pub async fn update(

@@ -450,17 +450,19 @@ pub(crate) async fn write_new(
     };
     let id = crud::insert(conn, &tables::EVENT, &map, now).await?;
     let detail = json!({"channel": event.channel, "direct": event.state == fuwu_core::flow::State::InProgress});
-    super::journal_at(conn, id, 1, Some(c.id()), "record", detail, map.clone()).await?;
-    // One journal row per clock started (and stopped, for a direct call), after the record row.
-    let mut seq = 1;
+    // The record row, then one row per clock started (and stopped, for a direct call), in one statement.
+    let row = |seq: i64, action: &str, detail: Value, changes: Value| json!({"event_id": id, "seq": seq, "actor_id": c.id(), "action": action, "detail": detail, "changes": changes});
+    let mut rows = vec![row(1, "record", detail, Value::Object(map.clone()))];
     for ec in event.clocks.iter().flat_map(|s| s.clocks.iter()) {
         let changes = if ec.clock.stopped_at.is_some() { vec!["start", "stop"] } else { vec!["start"] };
         for change in changes {
-            seq += 1;
-            let detail = json!({"change": change, "scope": ec.scope, "kind": ec.clock.kind});
-            super::journal_at(conn, id, seq, Some(c.id()), "clock", detail, serde_json::Map::new()).await?;
+            let d = json!({"change": change, "scope": ec.scope, "kind": ec.clock.kind});
+            rows.push(row(rows.len() as i64 + 1, "clock", d, json!({})));
         }
     }
+    let rows: Vec<serde_json::Map<String, Value>> =
+        rows.into_iter().filter_map(|r| if let Value::Object(m) = r { Some(m) } else { None }).collect();
+    crud::insert_many(conn, &tables::JOURNAL, &rows, now).await?;
     for fx in flow::intake_effects(&event.flow) {
         act::apply_effect(conn, id, &event, &fx, c.id()).await?;
     }
