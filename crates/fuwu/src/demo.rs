@@ -173,60 +173,44 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     let mut users_made: Vec<i64> = Vec::new();
 
     // Service levels.
-    let lv = [
-        create_in(
-            conn,
-            None,
-            level(
-                "PLATINUM",
-                "白金服务 7×24",
-                Coverage::SevenByTwentyFour,
-                true,
-                [(10, 120, 240), (15, 240, 480), (30, 480, 1440), (60, 1440, 4320)],
-                Quotas { inspections: 12, standby_days: 10, trainings: 4, optimisation_reviews: 4, dr_drills: 2 },
-            ),
-        )
-        .await?,
-        create_in(
-            conn,
-            None,
-            level(
-                "GOLD",
-                "金牌服务 7×24",
-                Coverage::SevenByTwentyFour,
-                true,
-                [(15, 240, 480), (30, 480, 960), (60, 960, 2880), (120, 2880, 5760)],
-                Quotas { inspections: 4, standby_days: 4, trainings: 2, optimisation_reviews: 2, dr_drills: 1 },
-            ),
-        )
-        .await?,
-        create_in(
-            conn,
-            None,
-            level(
-                "SILVER",
-                "银牌服务 5×8",
-                Coverage::FiveByEight,
-                true,
-                [(30, 480, 960), (60, 960, 1920), (120, 1920, 4800), (240, 2880, 9600)],
-                Quotas { inspections: 2, standby_days: 1, trainings: 1, optimisation_reviews: 1, dr_drills: 0 },
-            ),
-        )
-        .await?,
-        create_in(
-            conn,
-            None,
-            level(
-                "BASIC",
-                "标准服务 5×8（不含现场）",
-                Coverage::FiveByEight,
-                false,
-                [(60, 0, 1920), (120, 0, 2880), (240, 0, 4800), (480, 0, 9600)],
-                Quotas { inspections: 1, ..Quotas::default() },
-            ),
-        )
-        .await?,
+    let catalogue = [
+        level(
+            "PLATINUM",
+            "白金服务 7×24",
+            Coverage::SevenByTwentyFour,
+            true,
+            [(10, 120, 240), (15, 240, 480), (30, 480, 1440), (60, 1440, 4320)],
+            Quotas { inspections: 12, standby_days: 10, trainings: 4, optimisation_reviews: 4, dr_drills: 2 },
+        ),
+        level(
+            "GOLD",
+            "金牌服务 7×24",
+            Coverage::SevenByTwentyFour,
+            true,
+            [(15, 240, 480), (30, 480, 960), (60, 960, 2880), (120, 2880, 5760)],
+            Quotas { inspections: 4, standby_days: 4, trainings: 2, optimisation_reviews: 2, dr_drills: 1 },
+        ),
+        level(
+            "SILVER",
+            "银牌服务 5×8",
+            Coverage::FiveByEight,
+            true,
+            [(30, 480, 960), (60, 960, 1920), (120, 1920, 4800), (240, 2880, 9600)],
+            Quotas { inspections: 2, standby_days: 1, trainings: 1, optimisation_reviews: 1, dr_drills: 0 },
+        ),
+        level(
+            "BASIC",
+            "标准服务 5×8（不含现场）",
+            Coverage::FiveByEight,
+            false,
+            [(60, 0, 1920), (120, 0, 2880), (240, 0, 4800), (480, 0, 9600)],
+            Quotas { inspections: 1, ..Quotas::default() },
+        ),
     ];
+    let mut lv = Vec::new();
+    for l in catalogue {
+        lv.push(create_in(conn, None, l).await?);
+    }
 
     // Branches and their L1 teams.
     let mut branches: Vec<(Stored<Branch>, &str, &str)> = Vec::new();
