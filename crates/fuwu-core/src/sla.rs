@@ -35,6 +35,14 @@ pub struct Clock {
     pub paused_since: Option<Timestamp>,
     #[schema(value_type = Option<String>)]
     pub stopped_at: Option<Timestamp>,
+    /// When the warning share was reached (recorded by the sweeper).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub warned_at: Option<Timestamp>,
+    /// When the target was exceeded (recorded by the sweeper).
+    #[serde(default)]
+    #[schema(value_type = Option<String>)]
+    pub breached_at: Option<Timestamp>,
 }
 
 /// A clock's standing at a moment.
@@ -87,7 +95,16 @@ pub enum ClockError {
 
 impl Clock {
     pub fn start(kind: ClockKind, target: i64, at: Timestamp) -> Clock {
-        Clock { kind, target, started_at: at, pauses: Vec::new(), paused_since: None, stopped_at: None }
+        Clock {
+            kind,
+            target,
+            started_at: at,
+            pauses: Vec::new(),
+            paused_since: None,
+            stopped_at: None,
+            warned_at: None,
+            breached_at: None,
+        }
     }
 
     fn last_change(&self) -> Timestamp {
@@ -268,6 +285,69 @@ impl ClockSet {
         }
     }
 
+    /// Records warnings and breaches due by `now`; returns them as notes.
+    pub fn sweep(&mut self, cal: &Calendar, now: Timestamp, share: f64) -> Result<Vec<ClockNote>, ClockError> {
+        let mut notes = Vec::new();
+        for c in &mut self.clocks {
+            if c.clock.stopped_at.is_some() {
+                continue;
+            }
+            let r = c.clock.read(cal, now, share)?;
+            let warn_used = ((c.clock.target as f64) * share).ceil() as i64;
+            if c.clock.warned_at.is_none() && r.used >= warn_used {
+                c.clock.warned_at = Some(now);
+                notes.push(ClockNote { change: "warning", scope: c.scope, kind: c.clock.kind });
+            }
+            if c.clock.breached_at.is_none() && r.remaining <= 0 && c.clock.target > 0 {
+                c.clock.breached_at = Some(now);
+                notes.push(ClockNote { change: "breach", scope: c.scope, kind: c.clock.kind });
+            }
+        }
+        Ok(notes)
+    }
+
+    /// The next moment the sweeper must look at these clocks (a warning or a breach
+    /// still to come on a running clock); `None` when nothing can come due.
+    pub fn next_check(&self, cal: &Calendar, now: Timestamp, share: f64) -> Result<Option<Timestamp>, ClockError> {
+        let mut next: Option<Timestamp> = None;
+        for c in &self.clocks {
+            if c.clock.stopped_at.is_some() || c.clock.paused_since.is_some() {
+                continue;
+            }
+            let r = c.clock.read(cal, now, share)?;
+            let candidate = if c.clock.warned_at.is_none() {
+                r.warn_at.or(r.due)
+            } else if c.clock.breached_at.is_none() {
+                r.due
+            } else {
+                None
+            };
+            if let Some(t) = candidate {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        }
+        Ok(next)
+    }
+
+    /// The earliest a warning or breach could come, without a calendar: working
+    /// time never runs faster than wall time, so no clock can reach its warning
+    /// share before `start + share × target` (pauses only delay it). The sweeper
+    /// looks then and replaces this with the exact instant.
+    pub fn earliest_check(&self, share: f64) -> Option<Timestamp> {
+        self.clocks
+            .iter()
+            .filter(|c| c.clock.stopped_at.is_none() && c.clock.breached_at.is_none())
+            .filter_map(|c| {
+                let secs = if c.clock.warned_at.is_none() {
+                    ((c.clock.target as f64) * share).ceil() as i64
+                } else {
+                    c.clock.target
+                };
+                c.clock.started_at.checked_add(jiff::SignedDuration::from_secs(secs)).ok()
+            })
+            .min()
+    }
+
     /// A visit's arrival stops the on-site clock.
     pub fn arrived(&mut self, at: Timestamp) -> Vec<ClockNote> {
         let mut notes = Vec::new();
@@ -446,6 +526,31 @@ mod tests {
         let (direct, notes) = ClockSet::at_intake("7x24".into(), t, at, true);
         assert_eq!(notes.len(), 3);
         assert!(direct.clocks[0].clock.stopped_at.is_some());
+    }
+
+    #[test]
+    fn the_sweeper_warns_then_breaches_once() {
+        let c = CalendarDef::seven_by_twenty_four()
+            .build(TimeZone::get("Asia/Shanghai").unwrap(), official().clone())
+            .unwrap();
+        let t = Targets { response: H, onsite: None, resolution: 4 * H };
+        let at = ts("2026-03-02T10:00:00+08:00");
+        let (mut set, _) = ClockSet::at_intake("7x24".into(), t, at, false);
+        assert_eq!(set.next_check(&c, at, 0.75).unwrap(), Some(ts("2026-03-02T10:45:00+08:00")));
+        assert!(set.sweep(&c, ts("2026-03-02T10:30:00+08:00"), 0.75).unwrap().is_empty());
+        let n = set.sweep(&c, ts("2026-03-02T10:50:00+08:00"), 0.75).unwrap();
+        assert_eq!(n, vec![ClockNote { change: "warning", scope: ClockScope::Customer, kind: ClockKind::Response }]);
+        assert_eq!(
+            set.next_check(&c, ts("2026-03-02T10:50:00+08:00"), 0.75).unwrap(),
+            Some(ts("2026-03-02T11:00:00+08:00"))
+        );
+        let n = set.sweep(&c, ts("2026-03-02T13:30:00+08:00"), 0.75).unwrap();
+        assert_eq!(n.iter().map(|x| x.change).collect::<Vec<_>>(), vec!["breach", "warning"]);
+        assert!(set.sweep(&c, ts("2026-03-02T13:40:00+08:00"), 0.75).unwrap().is_empty(), "each once");
+        assert_eq!(
+            set.next_check(&c, ts("2026-03-02T13:40:00+08:00"), 0.75).unwrap(),
+            Some(ts("2026-03-02T14:00:00+08:00"))
+        );
     }
 
     proptest! {

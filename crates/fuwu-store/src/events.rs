@@ -124,3 +124,14 @@ pub async fn open_loads_of(
     }
     Ok((u, p))
 }
+
+/// Events the SLA sweeper must look at by `now`, earliest first.
+pub async fn due_for_check(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<i64>> {
+    let rows = sqlx::query("SELECT id FROM events WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $2")
+        .bind(now)
+        .bind(limit)
+        .fetch_all(conn)
+        .await
+        .map_err(classify)?;
+    rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+}

@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (2, "service_flow", include_str!("../migrations/0002_service_flow.sql")),
     (3, "calendars", include_str!("../migrations/0003_calendars.sql")),
     (4, "clocks", include_str!("../migrations/0004_clocks.sql")),
+    (5, "sla_checks", include_str!("../migrations/0005_sla_checks.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

@@ -351,6 +351,7 @@ pub static EVENT: TableDef = TableDef {
         c("resolved_at", Int),
         c("closed_at", Int),
         c("clocks", Json),
+        c("next_check_at", Int),
     ],
     search: &["number", "title", "description"],
     sortable: &["number", "priority", "state"],

@@ -284,6 +284,19 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, database = %cfg.database_display(), "fuwu listening");
     println!("fuwu is running: open http://{addr}/ (API docs at http://{addr}/api/docs/)");
+    // The SLA sweeper: warnings and breaches every few seconds (several servers may run it).
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+        loop {
+            tick.tick().await;
+            match fuwu_app::events::sweep::sweep(&sweeper, jiff::Timestamp::now()).await {
+                Ok(s) if s.warnings + s.breaches > 0 => tracing::info!(?s, "SLA sweep"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),
+            }
+        }
+    });
     let router = fuwu_web::router(app.clone(), cfg.web_config());
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {

@@ -412,6 +412,7 @@ async fn prepare(
         resolved_at: None,
         closed_at: None,
         clocks: None,
+        next_check_at: None,
     };
     // The contract's clocks start now; a directly called engineer has already answered.
     if let (Some(cover), Some(t)) = (cover.as_ref(), event.targets()) {
@@ -452,7 +453,7 @@ pub(crate) async fn write_new(
     let detail = json!({"channel": event.channel, "direct": event.state == fuwu_core::flow::State::InProgress});
     // The record row, then one row per clock started (and stopped, for a direct call), in one statement.
     let row = |seq: i64, action: &str, detail: Value, changes: Value| json!({"event_id": id, "seq": seq, "actor_id": c.id(), "action": action, "detail": detail, "changes": changes});
-    let mut rows = vec![row(1, "record", detail, Value::Object(map.clone()))];
+    let mut rows = vec![row(1, "record", detail, Value::Object(super::fields(&map)))];
     for ec in event.clocks.iter().flat_map(|s| s.clocks.iter()) {
         let changes = if ec.clock.stopped_at.is_some() { vec!["start", "stop"] } else { vec!["start"] };
         for change in changes {

@@ -5,6 +5,7 @@
 pub mod act;
 pub mod intake;
 pub mod queues;
+pub mod sweep;
 pub mod work;
 pub mod writer;
 
@@ -135,7 +136,13 @@ pub struct Event {
     /// SLA clocks (none without a covering contract).
     #[serde(default)]
     pub clocks: Option<fuwu_core::sla::ClockSet>,
+    /// When the SLA sweeper must next look (ms). Scheduling data, not journaled.
+    #[serde(default)]
+    pub next_check_at: Option<i64>,
 }
+
+/// Fields that schedule work rather than describe the event; kept out of the journal.
+pub const UNJOURNALED: &[&str] = &["next_check_at"];
 
 impl Event {
     /// The contract's targets for the event's priority, in seconds.
@@ -176,6 +183,8 @@ impl Event {
         self.major = self.flow.major;
         self.impact = self.flow.impact;
         self.urgency = self.flow.urgency;
+        self.next_check_at =
+            self.clocks.as_ref().and_then(|c| c.earliest_check(queues::WARN_SHARE)).map(|t| t.as_millisecond());
         self.awaiting_approver = self.flow.pending.as_ref().map(|p| match p.approver {
             fuwu_core::flow::Approver::Specialist => "specialist".to_owned(),
             fuwu_core::flow::Approver::Manager => "manager".to_owned(),
@@ -249,11 +258,11 @@ pub async fn load_raw(conn: &mut Conn, id: i64) -> Result<(Stored<Event>, Map<St
     Ok((Stored::from_map(m.clone())?, m))
 }
 
-/// The record fields of a stored map (without id, version and times).
+/// The record fields of a stored map (without id, version, times and scheduling data).
 pub fn fields(m: &Map<String, Value>) -> Map<String, Value> {
     let mut f = m.clone();
-    for k in ["id", "version", "created_at", "updated_at"] {
-        f.remove(k);
+    for k in ["id", "version", "created_at", "updated_at"].iter().chain(UNJOURNALED) {
+        f.remove(*k);
     }
     f
 }
@@ -307,6 +316,18 @@ pub async fn save(
     detail: Value,
 ) -> Result<Stored<Event>, AppError> {
     event.sync();
+    save_synced(conn, before, event, actor, action, detail).await
+}
+
+/// Writes an event whose query columns are already in step (the sweeper sets an exact check time).
+pub async fn save_synced(
+    conn: &mut Conn,
+    before: &Map<String, Value>,
+    event: &mut Event,
+    actor: Option<UserId>,
+    action: &str,
+    detail: Value,
+) -> Result<Stored<Event>, AppError> {
     let id = before.get("id").and_then(Value::as_i64).unwrap_or_default();
     let version = before.get("version").and_then(Value::as_i64).unwrap_or_default();
     let after = to_map(event)?;
@@ -319,7 +340,7 @@ pub async fn save(
             current,
         });
     }
-    journal(conn, id, actor, action, detail, fuwu_core::journal::diff(&fields(before), &after)).await?;
+    journal(conn, id, actor, action, detail, fuwu_core::journal::diff(&fields(before), &fields(&after))).await?;
     let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
     Stored::from_map(m)
 }

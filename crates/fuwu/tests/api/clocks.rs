@@ -104,3 +104,56 @@ both!(clocks_follow_the_event, |t: TestApp| async move {
     let (_, d) = t.get("kefu", &format!("/api/v1/events/{}", direct["id"])).await;
     assert_eq!(clock(&d, "customer", "response")["reading"]["standing"], "met", "the called engineer answered at once");
 });
+
+both!(the_sweeper_warns_then_escalates_a_breach, |t: TestApp| async move {
+    use fuwu_app::events::sweep::sweep;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "超时测试", "impact": "significant", "urgency": "high"}))).await;
+    let id = e["id"].clone();
+    act(&t, "kefu", &id, json!({"action": "assign", "target": {"engineer_id": t.user_id("l1.nj1").await}})).await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    let start: jiff::Timestamp =
+        clock(&d, "customer", "response")["clock"]["started_at"].as_str().unwrap().parse().unwrap();
+    let at = |mins: i64| start.checked_add(jiff::SignedDuration::from_secs(mins * 60)).unwrap();
+    // Nothing is due after 10 minutes of a 30-minute response target.
+    let s = sweep(&t.app, at(10)).await.unwrap();
+    assert_eq!((s.warnings, s.breaches), (0, 0));
+    let s = sweep(&t.app, at(25)).await.unwrap();
+    assert_eq!((s.warnings, s.breaches), (1, 0), "75 % of 30 minutes has passed");
+    assert!(kinds(&t, "l1.nj1", &id).await.contains(&"sla_warning".to_owned()), "the engineer is warned first");
+    assert!(!kinds(&t, "manager", &id).await.contains(&"sla_warning".to_owned()));
+    let s = sweep(&t.app, at(31)).await.unwrap();
+    assert_eq!((s.warnings, s.breaches), (0, 1));
+    assert!(
+        kinds(&t, "manager", &id).await.contains(&"sla_breach".to_owned()),
+        "a breach reaches the department manager"
+    );
+    assert!(kinds(&t, "l1.nj1", &id).await.contains(&"sla_breach".to_owned()));
+    let again = sweep(&t.app, at(31)).await.unwrap();
+    assert_eq!((again.warnings, again.breaches), (0, 0), "each warning and breach once");
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert!(clock(&d, "customer", "response")["clock"]["breached_at"].is_string());
+    let rows: Vec<&str> = d["journal"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["action"] == "clock")
+        .map(|r| r["detail"]["change"].as_str().unwrap())
+        .collect();
+    assert!(rows.contains(&"warning") && rows.contains(&"breach"), "{rows:?}");
+    let diff = fuwu_app::events::queues::verify_journal(&t.app, id.as_i64().unwrap()).await.unwrap();
+    assert_eq!(diff, None);
+    // The next check is the resolution clock's warning, hours away.
+    assert!(d["event"]["next_check_at"].as_i64().unwrap() > at(60).as_millisecond());
+});
+
+async fn kinds(t: &TestApp, who: &str, id: &Value) -> Vec<String> {
+    let (_, v) = t.get(who, "/api/v1/notifications?per_page=200").await;
+    v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["event_id"] == *id)
+        .map(|n| n["kind"].as_str().unwrap().to_owned())
+        .collect()
+}

@@ -1,0 +1,122 @@
+//! The SLA sweeper: looks only at events whose `next_check_at` has come (an
+//! indexed column), records warnings and breaches as journal rows, tells people
+//! along the chain — the assigned engineer (or, unassigned, the service centre),
+//! then at a breach also the team lead and the department managers — and sets
+//! the exact next check. Several servers may sweep at once: an event changed by
+//! another meanwhile is simply skipped (optimistic version).
+
+use super::queues::WARN_SHARE;
+use super::{Event, journal_clocks, load_raw, notify, save_synced};
+use crate::App;
+use crate::error::AppError;
+use fuwu_core::calendar::Calendar;
+use fuwu_core::sla::{ClockNote, ClockScope};
+use fuwu_store::{crud, tables};
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// What one sweep did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SweepStats {
+    pub checked: usize,
+    pub warnings: usize,
+    pub breaches: usize,
+    pub skipped: usize,
+}
+
+const BATCH: i64 = 500;
+
+async fn recipients(conn: &mut fuwu_store::Conn, e: &Event, breach: bool) -> Result<Vec<i64>, AppError> {
+    let mut who: Vec<i64> = Vec::new();
+    match e.assignee_id {
+        Some(u) => who.push(u.0),
+        None => who.extend(fuwu_store::events::users_with_role(conn, "specialist").await?),
+    }
+    if breach {
+        if let Some(t) = e.team_id
+            && let Some(team) = crud::get(conn, &tables::TEAM, t.0).await?
+            && let Some(lead) = team.get("lead_user_id").and_then(Value::as_i64)
+        {
+            who.push(lead);
+        }
+        who.extend(fuwu_store::events::users_with_role(conn, "manager").await?);
+    }
+    who.sort();
+    who.dedup();
+    Ok(who)
+}
+
+fn describe(n: &ClockNote) -> &'static str {
+    match (n.change, n.kind) {
+        ("warning", fuwu_core::sla::ClockKind::Response) => "响应即将超时",
+        ("warning", fuwu_core::sla::ClockKind::Onsite) => "到场即将超时",
+        ("warning", _) => "解决即将超时",
+        (_, fuwu_core::sla::ClockKind::Response) => "响应已超时",
+        (_, fuwu_core::sla::ClockKind::Onsite) => "到场已超时",
+        _ => "解决已超时",
+    }
+}
+
+/// Sweeps every event due for a check by `now`.
+pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppError> {
+    let mut stats = SweepStats::default();
+    let mut calendars: HashMap<String, Calendar> = HashMap::new();
+    let mut seen = std::collections::HashSet::new();
+    loop {
+        let ids = {
+            let mut conn = app.db.reader().acquire().await?;
+            fuwu_store::events::due_for_check(&mut conn, now.as_millisecond(), BATCH).await?
+        };
+        let fresh: Vec<i64> = ids.into_iter().filter(|i| seen.insert(*i)).collect();
+        if fresh.is_empty() {
+            return Ok(stats);
+        }
+        for id in fresh {
+            stats.checked += 1;
+            let mut tx = app.db.begin().await?;
+            let (stored, before) = load_raw(&mut tx, id).await?;
+            let mut event = stored.data.clone();
+            let Some(set) = event.clocks.as_mut() else {
+                event.sync();
+                event.next_check_at = None;
+                save_synced(&mut tx, &before, &mut event, None, "sla_check", json!({})).await?;
+                tx.commit().await?;
+                continue;
+            };
+            if !calendars.contains_key(&set.calendar) {
+                let cal = crate::calendars::calendar(&mut tx, &set.calendar, "calendar").await?;
+                calendars.insert(set.calendar.clone(), cal);
+            }
+            let Some(cal) = calendars.get(&set.calendar) else { continue };
+            let notes = set.sweep(cal, now, WARN_SHARE).map_err(|e| AppError::Internal(e.to_string()))?;
+            let next = set.next_check(cal, now, WARN_SHARE).map_err(|e| AppError::Internal(e.to_string()))?;
+            event.sync();
+            event.next_check_at = next.map(|t| t.as_millisecond());
+            let action = if notes.is_empty() { "sla_check" } else { "sla_alert" };
+            match save_synced(&mut tx, &before, &mut event, None, action, json!({"at": now.to_string()})).await {
+                Ok(_) => {}
+                Err(AppError::Conflict { .. }) => {
+                    stats.skipped += 1;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            journal_clocks(&mut tx, id, None, &notes).await?;
+            for n in &notes {
+                let breach = n.change == "breach";
+                if breach {
+                    stats.breaches += 1;
+                } else {
+                    stats.warnings += 1;
+                }
+                let who = recipients(&mut tx, &event, breach).await?;
+                let tier = if n.scope == ClockScope::L2 { "（二线）" } else { "" };
+                let kind = if breach { "sla_breach" } else { "sla_warning" };
+                notify(&mut tx, &who, id, kind, &format!("{}{tier} {}：{}", describe(n), event.number, event.title))
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+}
