@@ -255,3 +255,95 @@ async fn raw_inserts(db: &Db, row: &serde_json::Map<String, Value>, n: usize) ->
     }
     Ok(n as f64 / started.elapsed().as_secs_f64())
 }
+
+/// `bench sla-sweep`: N open events with running clocks; each sweep finds the
+/// events whose next check has come (`per_sweep` of them, made due before each
+/// sweep) and evaluates them. Reports the time per sweep.
+pub async fn sla_sweep(
+    open_events: usize,
+    sweeps: usize,
+    per_sweep: usize,
+    database: Option<&str>,
+) -> Result<Value, CliError> {
+    let s = scratch(database, "sweep").await?;
+    let dialect = s.db.dialect.name();
+    let config = fuwu_app::AppConfig { files_dir: s.dir.join("files"), ..Default::default() };
+    let app = App::new(s.db.clone(), config);
+    crate::demo::fill(&app).await?;
+    let kefu = fuwu_app::auth::user_by_login(&app, "kefu").await?.ok_or_else(|| CliError("demo has no kefu".into()))?;
+    let caller = {
+        let mut conn = app.db.reader().acquire().await?;
+        fuwu_app::users::caller_for(&mut conn, kefu.id).await?.ok_or_else(|| CliError("kefu".into()))?
+    };
+    let mut conn = app.db.reader().acquire().await?;
+    let asset = fuwu_store::crud::list(
+        &mut conn,
+        &tables::ASSET,
+        &fuwu_store::crud::ListSpec { limit: 1, ..Default::default() },
+    )
+    .await?
+    .0
+    .into_iter()
+    .next()
+    .and_then(|a| a.get("id").and_then(Value::as_i64))
+    .ok_or_else(|| CliError("no asset".into()))?;
+    drop(conn);
+    let input: fuwu_app::events::intake::NewEvent = serde_json::from_value(json!({
+        "kind": "fault", "asset_id": asset, "title": TITLES[0], "description": DESCRIPTIONS[0], "impact": "moderate", "urgency": "medium"
+    }))
+    .map_err(|e| CliError(e.to_string()))?;
+    let template = fuwu_app::events::intake::record(&app, &caller, input).await?;
+    let mut row = match serde_json::to_value(&template.data) {
+        Ok(Value::Object(m)) => m,
+        _ => return Err(CliError("template".into())),
+    };
+    eprintln!("loading {open_events} open events with running clocks…");
+    let now = fuwu_store::now_ms();
+    let mut done = 0;
+    while done < open_events {
+        let n = 2_000.min(open_events - done);
+        let mut tx = app.db.begin().await?;
+        for i in 0..n {
+            row.insert("number".into(), json!(format!("SW-{:08}", done + i)));
+            // Next checks spread over the coming eight hours.
+            row.insert("next_check_at".into(), json!(now + 60_000 + ((done + i) as i64 * 7_919) % (8 * 3_600_000)));
+            fuwu_store::crud::insert(&mut tx, &tables::EVENT, &row, now).await?;
+        }
+        tx.commit().await?;
+        done += n;
+    }
+    let mut times = Vec::new();
+    let mut checked = 0;
+    for k in 0..sweeps {
+        // Make `per_sweep` events due, as the passing of time would.
+        let mut tx = app.db.begin().await?;
+        let first = 2 + (k * per_sweep) as i64;
+        sqlx::query("UPDATE events SET next_check_at = $1 WHERE id >= $2 AND id < $3")
+            .bind(now - 1)
+            .bind(first)
+            .bind(first + per_sweep as i64)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| CliError(e.to_string()))?;
+        tx.commit().await?;
+        let t0 = Instant::now();
+        let st = fuwu_app::events::sweep::sweep(&app, jiff::Timestamp::now()).await?;
+        times.push(t0.elapsed().as_secs_f64() * 1000.0);
+        checked += st.checked;
+    }
+    times.sort_by(f64::total_cmp);
+    let result = json!({
+        "scenario": "sla-sweep",
+        "database": dialect,
+        "open_events": open_events + 1,
+        "sweeps": sweeps,
+        "due_per_sweep": per_sweep,
+        "checked": checked,
+        "sweep_ms_p50": percentile(&times, 0.5),
+        "sweep_ms_max": percentile(&times, 1.0),
+        "peak_rss_mb": peak_rss_mb(),
+    });
+    app.db.close().await;
+    s.remove().await;
+    Ok(result)
+}

@@ -92,6 +92,18 @@ pub enum SlaCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchScenario {
+    /// The SLA sweeper over N open events with running clocks.
+    SlaSweep {
+        #[arg(long, default_value_t = 100_000)]
+        open_events: usize,
+        #[arg(long, default_value_t = 10)]
+        sweeps: usize,
+        /// Events made due before each sweep.
+        #[arg(long, default_value_t = 200)]
+        due_per_sweep: usize,
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Events recorded through the HTTP API by a specialist, against the raw insert rate.
     Intake {
         #[arg(long, default_value_t = 20_000)]
@@ -246,6 +258,11 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
         Command::Backup { file } => backup(&cfg, &file).await,
+        Command::Bench { scenario: BenchScenario::SlaSweep { open_events, sweeps, due_per_sweep, database } } => {
+            let r = crate::bench::sla_sweep(open_events, sweeps, due_per_sweep, database.as_deref()).await?;
+            println!("{r}");
+            Ok(())
+        }
         Command::Bench { scenario: BenchScenario::Intake { events, concurrency, database } } => {
             eprintln!(
                 "bench intake: {events} events at concurrency {concurrency} on {}",

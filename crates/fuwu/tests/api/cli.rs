@@ -115,3 +115,17 @@ fn sla_due_previews_on_the_official_calendar() {
     let (ok, _, err) = due(&["--start", "2026-02-13T16:00:00+08:00", "--duration", "4h", "--calendar", "6x9"]);
     assert!(!ok && err.contains("--calendar"), "{err}");
 }
+
+#[test]
+fn bench_sla_sweep_prints_its_figures_last() {
+    let dir = std::env::temp_dir().join(format!("fuwu-sweep-cli-{}", std::process::id()));
+    let (ok, out, err) =
+        fuwu(&dir, &["bench", "sla-sweep", "--open-events", "300", "--sweeps", "2", "--due-per-sweep", "20"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    for k in ["scenario", "database", "open_events", "sweep_ms_p50", "sweep_ms_max", "peak_rss_mb"] {
+        assert!(v.get(k).is_some(), "{k} missing: {v}");
+    }
+    assert_eq!((v["scenario"].as_str(), v["checked"].as_u64()), (Some("sla-sweep"), Some(40)));
+    let _ = std::fs::remove_dir_all(&dir);
+}
