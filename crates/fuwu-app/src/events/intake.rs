@@ -161,11 +161,8 @@ pub struct RefData {
 const REFDATA_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 async fn refdata(app: &App, conn: &mut Conn) -> Result<std::sync::Arc<RefData>, AppError> {
-    if let Ok(g) = app.cache.refdata.lock()
-        && let Some((at, data)) = g.as_ref()
-        && at.elapsed() < REFDATA_TTL
-    {
-        return Ok(data.clone());
+    if let Some(data) = app.cache.refdata.get(REFDATA_TTL) {
+        return Ok(data);
     }
     let engineers: Vec<Stored<User>> =
         all(conn, &tables::USER, vec![("role", Val::Text(Some("engineer".into()))), ("active", Val::Int(Some(1)))])
@@ -208,9 +205,7 @@ async fn refdata(app: &App, conn: &mut Conn) -> Result<std::sync::Arc<RefData>, 
             })
             .collect(),
     });
-    if let Ok(mut g) = app.cache.refdata.lock() {
-        *g = Some((std::time::Instant::now(), data.clone()));
-    }
+    app.cache.refdata.put(data.clone());
     Ok(data)
 }
 

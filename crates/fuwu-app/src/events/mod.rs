@@ -60,10 +60,42 @@ pub enum ServiceMode {
 /// Caches shared by requests (short-lived; see each user).
 #[derive(Debug, Default)]
 pub struct Cache {
-    pub refdata: std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<intake::RefData>)>>,
-    pub matrix: std::sync::Mutex<Option<(std::time::Instant, PriorityMatrix)>>,
+    pub refdata: Ttl<std::sync::Arc<intake::RefData>>,
+    pub matrix: Ttl<PriorityMatrix>,
     /// The group-commit writer of intake, started on first use.
     pub intake_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<writer::Job>>,
+}
+
+/// A value kept for a short time, shared by the requests of one process.
+#[derive(Debug)]
+pub struct Ttl<T> {
+    slot: std::sync::Mutex<Option<(std::time::Instant, T)>>,
+}
+
+impl<T> Default for Ttl<T> {
+    fn default() -> Self {
+        Ttl { slot: std::sync::Mutex::new(None) }
+    }
+}
+
+impl<T: Clone> Ttl<T> {
+    /// The value if it was stored less than `ttl` ago.
+    pub fn get(&self, ttl: std::time::Duration) -> Option<T> {
+        let g = self.slot.lock().ok()?;
+        g.as_ref().filter(|(at, _)| at.elapsed() < ttl).map(|(_, v)| v.clone())
+    }
+
+    pub fn put(&self, v: T) {
+        if let Ok(mut g) = self.slot.lock() {
+            *g = Some((std::time::Instant::now(), v));
+        }
+    }
+
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.slot.lock() {
+            *g = None;
+        }
+    }
 }
 
 /// How long a server may use the priority matrix it read. The server that
@@ -72,16 +104,11 @@ const MATRIX_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// The priority matrix, read at most every few seconds.
 pub async fn cached_matrix(app: &App, conn: &mut Conn) -> Result<PriorityMatrix, AppError> {
-    if let Ok(g) = app.cache.matrix.lock()
-        && let Some((at, m)) = g.as_ref()
-        && at.elapsed() < MATRIX_TTL
-    {
-        return Ok(m.clone());
+    if let Some(m) = app.cache.matrix.get(MATRIX_TTL) {
+        return Ok(m);
     }
     let m = matrix(conn).await?;
-    if let Ok(mut g) = app.cache.matrix.lock() {
-        *g = Some((std::time::Instant::now(), m.clone()));
-    }
+    app.cache.matrix.put(m.clone());
     Ok(m)
 }
 
@@ -367,9 +394,7 @@ pub async fn set_matrix(app: &App, c: &Caller, m: PriorityMatrix) -> Result<Prio
     fuwu_store::audit::record(&mut tx, now, Some(c.id().0), "setting", 0, "priority_matrix", b.as_ref(), a.as_ref())
         .await?;
     tx.commit().await?;
-    if let Ok(mut g) = app.cache.matrix.lock() {
-        *g = None;
-    }
+    app.cache.matrix.clear();
     Ok(m)
 }
 
