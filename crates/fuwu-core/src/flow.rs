@@ -806,6 +806,52 @@ pub fn taken_directly(f: Flow, by: Target) -> Flow {
     Flow { state: InProgress, tier: by.tier, team: by.team, assignee: by.assignee, partner: by.partner, ..f }
 }
 
+/// Kinds of work record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkKind {
+    /// A note (internal, or visible to the customer).
+    Note,
+    /// A phone call.
+    Call,
+    /// A remote session.
+    Remote,
+    /// An on-site visit: planned time, arrival, departure.
+    Visit,
+}
+
+/// Why a work record may not be added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WorkRefusal {
+    /// The event is closed or cancelled.
+    Closed,
+    /// Customers add notes, nothing else.
+    CustomersAddNotes,
+    /// Visits are entered by the holder of an event with approved on-site work.
+    NotOnsiteHolder,
+}
+
+/// Whether an actor who can see the event may add a work record of this kind;
+/// `Ok(true)` when it may also be internal (hidden from the customer).
+pub fn may_add_work(f: &Flow, a: &FlowActor, kind: WorkKind) -> Result<bool, WorkRefusal> {
+    if !f.state.is_open() {
+        return Err(WorkRefusal::Closed);
+    }
+    if a.role == Role::Customer {
+        return if kind == WorkKind::Note { Ok(false) } else { Err(WorkRefusal::CustomersAddNotes) };
+    }
+    if kind == WorkKind::Visit && !(matches(Who::Holder, f, a) && (f.state == Onsite || f.had_onsite)) {
+        return Err(WorkRefusal::NotOnsiteHolder);
+    }
+    Ok(true)
+}
+
+/// Whether an actor may send the customer a one-time link to confirm the
+/// service report: the holder, or the service centre.
+pub fn may_send_confirmation_link(f: &Flow, a: &FlowActor) -> bool {
+    matches(Who::Holder, f, a) || matches(Who::Dispatcher, f, a)
+}
+
 /// The effects of recording an event: a major incident tells the managers at once.
 pub fn intake_effects(f: &Flow) -> Vec<Effect> {
     if f.major { vec![Effect::NotifyManagers { reason: NotifyReason::MajorIncident }] } else { vec![] }

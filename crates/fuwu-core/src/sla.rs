@@ -229,6 +229,28 @@ pub struct Targets {
     pub resolution: i64,
 }
 
+/// Who is told of a clock's warning or breach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Recipient {
+    /// The engineer holding the event; while unassigned, the service centre's specialists.
+    Holder,
+    /// The lead of the team holding the event.
+    TeamLead,
+    /// Every department manager.
+    Managers,
+}
+
+/// The escalation chain: a warning goes to the holder; a breach also to the
+/// team lead and the department managers.
+pub fn escalation(change: &str) -> &'static [Recipient] {
+    match change {
+        "warning" => &[Recipient::Holder],
+        "breach" => &[Recipient::Holder, Recipient::TeamLead, Recipient::Managers],
+        _ => &[],
+    }
+}
+
 /// A change to a clock, for the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ClockNote {
@@ -526,6 +548,13 @@ mod tests {
         let (direct, notes) = ClockSet::at_intake("7x24".into(), t, at, true);
         assert_eq!(notes.len(), 3);
         assert!(direct.clocks[0].clock.stopped_at.is_some());
+    }
+
+    #[test]
+    fn warnings_go_to_the_holder_and_breaches_up_the_chain() {
+        assert_eq!(escalation("warning"), &[Recipient::Holder]);
+        assert_eq!(escalation("breach"), &[Recipient::Holder, Recipient::TeamLead, Recipient::Managers]);
+        assert!(escalation("start").is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::{Event, journal_clocks, load_raw, notify, save_synced};
 use crate::App;
 use crate::error::AppError;
 use fuwu_core::calendar::Calendar;
-use fuwu_core::sla::{ClockNote, ClockScope};
+use fuwu_core::sla::{ClockNote, ClockScope, Recipient};
 use fuwu_store::{crud, tables};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -27,20 +27,25 @@ pub struct SweepStats {
 
 const BATCH: i64 = 500;
 
-async fn recipients(conn: &mut fuwu_store::Conn, e: &Event, breach: bool) -> Result<Vec<i64>, AppError> {
+/// The people behind the core's escalation chain for a clock change.
+async fn recipients(conn: &mut fuwu_store::Conn, e: &Event, change: &str) -> Result<Vec<i64>, AppError> {
     let mut who: Vec<i64> = Vec::new();
-    match e.assignee_id {
-        Some(u) => who.push(u.0),
-        None => who.extend(fuwu_store::events::users_with_role(conn, "specialist").await?),
-    }
-    if breach {
-        if let Some(t) = e.team_id
-            && let Some(team) = crud::get(conn, &tables::TEAM, t.0).await?
-            && let Some(lead) = team.get("lead_user_id").and_then(Value::as_i64)
-        {
-            who.push(lead);
+    for r in fuwu_core::sla::escalation(change) {
+        match r {
+            Recipient::Holder => match e.assignee_id {
+                Some(u) => who.push(u.0),
+                None => who.extend(fuwu_store::events::users_with_role(conn, "specialist").await?),
+            },
+            Recipient::TeamLead => {
+                if let Some(t) = e.team_id
+                    && let Some(team) = crud::get(conn, &tables::TEAM, t.0).await?
+                    && let Some(lead) = team.get("lead_user_id").and_then(Value::as_i64)
+                {
+                    who.push(lead);
+                }
+            }
+            Recipient::Managers => who.extend(fuwu_store::events::users_with_role(conn, "manager").await?),
         }
-        who.extend(fuwu_store::events::users_with_role(conn, "manager").await?);
     }
     who.sort();
     who.dedup();
@@ -110,7 +115,7 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                 } else {
                     stats.warnings += 1;
                 }
-                let who = recipients(&mut tx, &event, breach).await?;
+                let who = recipients(&mut tx, &event, n.change).await?;
                 let tier = if n.scope == ClockScope::L2 { "（二线）" } else { "" };
                 let kind = if breach { "sla_breach" } else { "sla_warning" };
                 notify(&mut tx, &who, id, kind, &format!("{}{tier} {}：{}", describe(n), event.number, event.title))

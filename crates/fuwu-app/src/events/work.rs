@@ -18,19 +18,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
-/// Kinds of work record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum WorkKind {
-    /// A note (internal, or visible to the customer).
-    Note,
-    /// A phone call.
-    Call,
-    /// A remote session.
-    Remote,
-    /// An on-site visit: planned time, arrival, departure.
-    Visit,
-}
+pub use fuwu_core::flow::WorkKind;
 
 /// A work record to add.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -87,17 +75,24 @@ fn obj(v: Value) -> Result<Map<String, Value>, AppError> {
 pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) -> Result<Value, AppError> {
     let mut tx = app.db.begin().await?;
     let (e, before) = load(&mut tx, c, event_id).await?;
-    if !e.data.state.is_open() {
-        return Err(AppError::Conflict { message: "the event is closed".into(), field: None, current: None });
+    match flow::may_add_work(&e.data.flow, &flow_actor(c), w.kind) {
+        Ok(may_be_internal) => w.internal &= may_be_internal,
+        Err(flow::WorkRefusal::Closed) => {
+            return Err(AppError::Conflict { message: "the event is closed".into(), field: None, current: None });
+        }
+        Err(flow::WorkRefusal::CustomersAddNotes) => {
+            return Err(AppError::invalid("kind", "not_allowed", "customers add notes"));
+        }
+        Err(flow::WorkRefusal::NotOnsiteHolder) => {
+            return Err(AppError::Conflict {
+                message: "on-site visits are entered by the engineer holding an approved on-site event".into(),
+                field: Some("kind".into()),
+                current: None,
+            });
+        }
     }
     let mut errs = FieldErrors::new();
     errs.opt_text("body", &mut w.body, 20_000);
-    if c.role() == Role::Customer {
-        if w.kind != WorkKind::Note {
-            return Err(AppError::invalid("kind", "not_allowed", "customers add notes"));
-        }
-        w.internal = false;
-    }
     if w.kind == WorkKind::Note && w.body.is_none() {
         errs.add("body", "required", "a note needs text");
     }
@@ -116,17 +111,6 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         errs.add("departed_at", "before_arrival", "departed_at must not be before arrived_at");
     }
     errs.into_result()?;
-    if w.kind == WorkKind::Visit {
-        let holder = flow::available(&e.data.flow, &flow_actor(c)).contains(&flow::ActionKind::FinishOnsite)
-            || (e.data.flow.had_onsite && e.data.assignee_id == Some(c.id()));
-        if !holder {
-            return Err(AppError::Conflict {
-                message: "on-site visits are entered by the engineer holding an approved on-site event".into(),
-                field: Some("kind".into()),
-                current: None,
-            });
-        }
-    }
     let row = json!({
         "event_id": event_id, "kind": w.kind, "internal": w.internal, "body": w.body, "author_id": c.id(),
         "minutes": w.minutes, "planned_at": w.planned_at, "arrived_at": w.arrived_at, "departed_at": w.departed_at,
@@ -408,9 +392,7 @@ pub async fn confirmation_link(
 ) -> Result<ConfirmationLink, AppError> {
     let mut tx = app.db.begin().await?;
     let (e, _) = load(&mut tx, c, event_id).await?;
-    let holder = flow::available(&e.data.flow, &flow_actor(c)).contains(&flow::ActionKind::ConfirmReport)
-        || matches!(c.role(), Role::Specialist | Role::Manager);
-    if !holder {
+    if !flow::may_send_confirmation_link(&e.data.flow, &flow_actor(c)) {
         return Err(AppError::Forbidden(
             "the engineer holding the event or the service centre sends confirmation links".into(),
         ));

@@ -303,3 +303,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn who_adds_which_work() {
+    let f = go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
+    assert_eq!(may_add_work(&f, &customer(), WorkKind::Note), Ok(false), "a customer's note is never internal");
+    assert_eq!(may_add_work(&f, &customer(), WorkKind::Call), Err(WorkRefusal::CustomersAddNotes));
+    assert_eq!(may_add_work(&f, &l1(), WorkKind::Visit), Err(WorkRefusal::NotOnsiteHolder), "no on-site approval yet");
+    let onsite = step(&f, Action::RequestOnsite, &l1()).flow;
+    assert_eq!(may_add_work(&onsite, &l1(), WorkKind::Visit), Ok(true));
+    assert_eq!(may_add_work(&onsite, &l2(), WorkKind::Visit), Err(WorkRefusal::NotOnsiteHolder));
+    assert_eq!(may_add_work(&onsite, &specialist(), WorkKind::Note), Ok(true));
+    let cancelled = step(&f, Action::Cancel { reason: "重复".into() }, &specialist()).flow;
+    assert_eq!(may_add_work(&cancelled, &l1(), WorkKind::Note), Err(WorkRefusal::Closed));
+    assert!(may_send_confirmation_link(&onsite, &l1()) && may_send_confirmation_link(&onsite, &specialist()));
+    assert!(!may_send_confirmation_link(&onsite, &l2()) && !may_send_confirmation_link(&onsite, &customer()));
+}
