@@ -180,6 +180,16 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
     })
 }
 
+/// The journal of an event the caller may see (staff only).
+pub async fn journal_of(app: &App, c: &Caller, id: i64) -> Result<Vec<Value>, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    load(&mut conn, c, id).await?;
+    if c.role() == Role::Customer {
+        return Err(AppError::Forbidden("the journal is for staff".into()));
+    }
+    journal(&mut conn, id).await
+}
+
 /// The journal rows of an event, in order.
 pub async fn journal(conn: &mut fuwu_store::Conn, id: i64) -> Result<Vec<Value>, AppError> {
     let spec = ListSpec {

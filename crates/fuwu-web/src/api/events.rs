@@ -54,11 +54,7 @@ async fn action(
 }
 
 async fn journal(State(s): State<AppState>, Auth(c): Auth, Id(id): Id) -> ApiResult<Json<Value>> {
-    let d = queues::detail(&s.app, &c, id).await?;
-    if c.role() == fuwu_core::role::Role::Customer {
-        return Err(AppError::Forbidden("the journal is for staff".into()).into());
-    }
-    Ok(Json(json!({ "items": d.journal })))
+    Ok(Json(json!({ "items": queues::journal_of(&s.app, &c, id).await? })))
 }
 
 async fn routing(State(s): State<AppState>, Auth(c): Auth, Id(id): Id) -> ApiResult<Json<Value>> {
