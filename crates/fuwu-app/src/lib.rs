@@ -9,6 +9,7 @@ pub mod error;
 pub mod events;
 pub mod lookup;
 pub mod records;
+pub mod sla;
 pub mod users;
 
 pub use caller::Caller;

@@ -268,6 +268,22 @@ impl Calendar {
         Err(CalendarError::NoWorkingTime)
     }
 
+    /// The first instant at or after `t` that is working time (`t` itself when it is).
+    pub fn next_working(&self, t: Timestamp) -> Result<Timestamp, CalendarError> {
+        let from = t.as_second();
+        let mut day = self.local_date(t);
+        for _ in 0..MAX_DAYS {
+            for span in self.spans(day) {
+                let (s, e) = (self.instant(day, span.start)?, self.instant(day, span.end)?);
+                if e > from {
+                    return if s > from { Timestamp::from_second(s).map_err(|_| CalendarError::Range) } else { Ok(t) };
+                }
+            }
+            day = day.tomorrow().map_err(|_| CalendarError::Range)?;
+        }
+        Err(CalendarError::NoWorkingTime)
+    }
+
     /// Working seconds inside `[a, b)`; 0 when `b <= a`.
     pub fn elapsed(&self, a: Timestamp, b: Timestamp) -> Result<i64, CalendarError> {
         let (from, to) = (a.as_second(), b.as_second());

@@ -251,6 +251,47 @@ pub fn escalation(change: &str) -> &'static [Recipient] {
     }
 }
 
+/// The warning share when an administrator has set none: 75 % of the target.
+pub const DEFAULT_WARN_PERCENT: i64 = 75;
+/// The lowest warning share an administrator may set. Saves schedule the first
+/// check at this share of the target (a calendar-free lower bound), so any
+/// share at or above it is never checked too late.
+pub const MIN_WARN_PERCENT: i64 = 50;
+/// The highest warning share (a warning at 100 % would be the breach itself).
+pub const MAX_WARN_PERCENT: i64 = 95;
+
+/// Checks an administrator's warning share, in percent.
+pub fn warn_share(percent: i64) -> Option<f64> {
+    (MIN_WARN_PERCENT..=MAX_WARN_PERCENT).contains(&percent).then(|| percent as f64 / 100.0)
+}
+
+/// When a clock's notice may go out: at once for a major incident or a calendar
+/// that is working now (7×24 always is); otherwise at the start of the
+/// contract's next working time, so a 5×8 customer's escalation mails are not
+/// sent at midnight or on a holiday.
+pub fn deliver_at(cal: &Calendar, now: Timestamp, major: bool) -> Result<Timestamp, ClockError> {
+    if major { Ok(now) } else { Ok(cal.next_working(now)?) }
+}
+
+/// One clock's figures, for reports: how long it took (or has taken so far) in
+/// working time and in wall time, and whether the target was met.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Figure {
+    pub scope: ClockScope,
+    pub kind: ClockKind,
+    /// The target, working seconds.
+    pub target: i64,
+    /// Working seconds counted (pauses excluded), until the stop or `now`.
+    pub business_seconds: i64,
+    /// Wall-clock seconds from start to stop (or `now`), pauses included.
+    pub wall_seconds: i64,
+    /// Working seconds spent paused (waiting on the customer).
+    pub paused_seconds: i64,
+    /// `Some(true)` met, `Some(false)` breached (stopped late or still running past the target), `None` still running within it.
+    pub met: Option<bool>,
+    pub finished: bool,
+}
+
 /// A change to a clock, for the journal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct ClockNote {
@@ -368,6 +409,32 @@ impl ClockSet {
                 c.clock.started_at.checked_add(jiff::SignedDuration::from_secs(secs)).ok()
             })
             .min()
+    }
+
+    /// Every clock's figures at `now`, in the order the clocks were started.
+    pub fn figures(&self, cal: &Calendar, now: Timestamp) -> Result<Vec<Figure>, ClockError> {
+        let mut out = Vec::with_capacity(self.clocks.len());
+        for c in &self.clocks {
+            let r = c.clock.read(cal, now, 1.0)?;
+            let end = c.clock.stopped_at.map_or(now, |s| s.min(now)).max(c.clock.started_at);
+            let finished = c.clock.stopped_at.is_some();
+            let met = match r.standing {
+                Standing::Met => Some(true),
+                Standing::MetLate | Standing::Breached => Some(false),
+                _ => None,
+            };
+            out.push(Figure {
+                scope: c.scope,
+                kind: c.clock.kind,
+                target: c.clock.target,
+                business_seconds: r.used,
+                wall_seconds: end.as_second() - c.clock.started_at.as_second(),
+                paused_seconds: r.paused,
+                met,
+                finished,
+            });
+        }
+        Ok(out)
     }
 
     /// A visit's arrival stops the on-site clock.
@@ -558,6 +625,52 @@ mod tests {
     }
 
     #[test]
+    fn notices_of_a_five_by_eight_contract_wait_for_its_working_hours_unless_major() {
+        let c = five();
+        let midnight = ts("2026-11-27T23:10:00+08:00"); // a Friday night
+        assert_eq!(deliver_at(&c, midnight, false).unwrap(), ts("2026-11-30T09:00:00+08:00"));
+        assert_eq!(deliver_at(&c, midnight, true).unwrap(), midnight, "a major incident is told at once");
+        let at_work = ts("2026-11-27T10:00:00+08:00");
+        assert_eq!(deliver_at(&c, at_work, false).unwrap(), at_work);
+        let always = CalendarDef::seven_by_twenty_four()
+            .build(TimeZone::get("Asia/Shanghai").unwrap(), official().clone())
+            .unwrap();
+        assert_eq!(deliver_at(&always, midnight, false).unwrap(), midnight);
+    }
+
+    #[test]
+    fn warning_share_is_bounded() {
+        assert_eq!(warn_share(75), Some(0.75));
+        assert_eq!(warn_share(50), Some(0.5));
+        assert_eq!(warn_share(49), None);
+        assert_eq!(warn_share(100), None);
+    }
+
+    #[test]
+    fn figures_in_working_and_wall_time() {
+        let c = five();
+        // Response: Friday 17:00 → Monday 09:30, met within 2h of working time.
+        let (mut set, _) = ClockSet::at_intake(
+            "5x8".into(),
+            Targets { response: 2 * H, onsite: None, resolution: 4 * H },
+            ts("2026-11-27T17:00:00+08:00"),
+            false,
+        );
+        set.clocks[0].clock.stop(ts("2026-11-30T09:30:00+08:00")).unwrap();
+        let f = set.figures(&c, ts("2026-11-30T15:00:00+08:00")).unwrap();
+        assert_eq!(
+            (f[0].kind, f[0].business_seconds, f[0].met, f[0].finished),
+            (ClockKind::Response, 90 * 60, Some(true), true)
+        );
+        assert_eq!(f[0].wall_seconds, 64 * H + 30 * 60);
+        // Resolution still running at Monday 15:00: 1h Friday + 6h Monday = 7h > 4h → breached.
+        assert_eq!(
+            (f[1].kind, f[1].business_seconds, f[1].met, f[1].finished),
+            (ClockKind::Resolution, 7 * H, Some(false), false)
+        );
+    }
+
+    #[test]
     fn the_sweeper_warns_then_breaches_once() {
         let c = CalendarDef::seven_by_twenty_four()
             .build(TimeZone::get("Asia/Shanghai").unwrap(), official().clone())
@@ -584,6 +697,17 @@ mod tests {
 
     proptest! {
         /// Whatever the pauses, paused working time is never counted: used + paused == working time since the start.
+        /// Saves schedule at the lowest share; the exact warning of any allowed share is never earlier.
+        #[test]
+        fn the_saved_lower_bound_is_never_late(start in 1_767_225_600i64..1_790_000_000, target in 60i64..40 * 3600, pct in MIN_WARN_PERCENT..=MAX_WARN_PERCENT) {
+            let c = five();
+            let (set, _) = ClockSet::at_intake("5x8".into(), Targets { response: target, onsite: None, resolution: target }, Timestamp::from_second(start).unwrap(), false);
+            let share = warn_share(pct).unwrap();
+            let bound = set.earliest_check(MIN_WARN_PERCENT as f64 / 100.0).unwrap();
+            let exact = set.next_check(&c, Timestamp::from_second(start).unwrap(), share).unwrap().unwrap();
+            prop_assert!(bound <= exact);
+        }
+
         #[test]
         fn pauses_are_never_counted(start in 1_767_225_600i64..1_790_000_000, steps in proptest::collection::vec(1i64..3 * 86_400, 0..8), look in 0i64..10 * 86_400) {
             let c = five();

@@ -135,3 +135,14 @@ pub async fn due_for_check(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<
         .map_err(classify)?;
     rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
 }
+
+/// Every event with a pending check is looked at by the next sweep (after the
+/// warning share was lowered).
+pub async fn recheck_all(conn: &mut Conn, now: i64) -> Result<u64> {
+    let r = sqlx::query("UPDATE events SET next_check_at = $1 WHERE next_check_at > $1")
+        .bind(now)
+        .execute(conn)
+        .await
+        .map_err(classify)?;
+    Ok(r.rows_affected())
+}

@@ -171,6 +171,10 @@ pub struct Event {
 /// Fields that schedule work rather than describe the event; kept out of the journal.
 pub const UNJOURNALED: &[&str] = &["next_check_at"];
 
+/// Saves schedule the first check at the lowest warning share an administrator
+/// may set, so a check is never late whatever the setting (`core::sla`).
+const LOWEST_SHARE: f64 = fuwu_core::sla::MIN_WARN_PERCENT as f64 / 100.0;
+
 impl Event {
     /// The contract's targets for the event's priority, in seconds.
     pub fn targets(&self) -> Option<fuwu_core::sla::Targets> {
@@ -211,7 +215,7 @@ impl Event {
         self.impact = self.flow.impact;
         self.urgency = self.flow.urgency;
         self.next_check_at =
-            self.clocks.as_ref().and_then(|c| c.earliest_check(queues::WARN_SHARE)).map(|t| t.as_millisecond());
+            self.clocks.as_ref().and_then(|c| c.earliest_check(LOWEST_SHARE)).map(|t| t.as_millisecond());
         self.awaiting_approver = self.flow.pending.as_ref().map(|p| match p.approver {
             fuwu_core::flow::Approver::Specialist => "specialist".to_owned(),
             fuwu_core::flow::Approver::Manager => "manager".to_owned(),

@@ -142,18 +142,18 @@ pub struct EventDetail {
     /// The SLA clocks with their readings now (used, paused, remaining, due, standing).
     #[schema(value_type = Vec<Object>)]
     pub clocks: Vec<Value>,
+    /// Each clock's figures: working and wall time taken, met or breached.
+    pub figures: Vec<fuwu_core::sla::Figure>,
 }
-
-/// The SLA warning share (issue: configurable; 75 % by default).
-pub const WARN_SHARE: f64 = 0.75;
 
 async fn clock_readings(conn: &mut fuwu_store::Conn, e: &Event) -> Result<Vec<Value>, AppError> {
     let Some(set) = &e.clocks else { return Ok(vec![]) };
     let cal = crate::calendars::calendar(conn, &set.calendar, "calendar").await?;
     let now = jiff::Timestamp::now();
+    let share = crate::sla::settings(conn).await?.share();
     let mut out = Vec::new();
     for ec in &set.clocks {
-        let r = ec.clock.read(&cal, now, WARN_SHARE).map_err(|x| AppError::Internal(x.to_string()))?;
+        let r = ec.clock.read(&cal, now, share).map_err(|x| AppError::Internal(x.to_string()))?;
         out.push(json!({"scope": ec.scope, "kind": ec.clock.kind, "calendar": set.calendar, "clock": ec.clock, "reading": r}));
     }
     Ok(out)
@@ -167,6 +167,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
     let approvals = if staff { act::approvals(&mut conn, id).await? } else { vec![] };
     let journal = if staff { journal(&mut conn, id).await? } else { vec![] };
     let clocks = clock_readings(&mut conn, &e.data).await?;
+    let figures = crate::sla::figures(&mut conn, &e.data).await?;
     Ok(EventDetail {
         available_actions,
         approvals,
@@ -176,6 +177,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
         told: act::told_of_major(&mut conn, id).await?,
         journal,
         clocks,
+        figures,
         event: strip_for_customer(c, e),
     })
 }

@@ -5,7 +5,6 @@
 //! the exact next check. Several servers may sweep at once: an event changed by
 //! another meanwhile is simply skipped (optimistic version).
 
-use super::queues::WARN_SHARE;
 use super::{Event, journal_clocks, load_raw, notify, save_synced};
 use crate::App;
 use crate::error::AppError;
@@ -68,6 +67,10 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
     let mut stats = SweepStats::default();
     let mut calendars: HashMap<String, Calendar> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
+    let share = {
+        let mut conn = app.db.reader().acquire().await?;
+        crate::sla::settings(&mut conn).await?.share()
+    };
     loop {
         let ids = {
             let mut conn = app.db.reader().acquire().await?;
@@ -94,8 +97,8 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                 calendars.insert(set.calendar.clone(), cal);
             }
             let Some(cal) = calendars.get(&set.calendar) else { continue };
-            let notes = set.sweep(cal, now, WARN_SHARE).map_err(|e| AppError::Internal(e.to_string()))?;
-            let next = set.next_check(cal, now, WARN_SHARE).map_err(|e| AppError::Internal(e.to_string()))?;
+            let notes = set.sweep(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
+            let next = set.next_check(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
             event.sync();
             event.next_check_at = next.map(|t| t.as_millisecond());
             let action = if notes.is_empty() { "sla_check" } else { "sla_alert" };

@@ -149,6 +149,24 @@ fn a_new_year_added_by_an_administrator_counts() {
     assert_eq!(show(&c, c.due(ts("2026-12-31T17:00:00+08:00"), 2 * H).unwrap()), "2027-01-04T10:00:00+08:00");
 }
 
+#[test]
+fn next_working_instant() {
+    let c = five();
+    let nw = |t: &str| show(&c, c.next_working(ts(t)).unwrap());
+    // Inside working time: the instant itself.
+    assert_eq!(nw("2026-11-25T10:15:00+08:00"), "2026-11-25T10:15:00+08:00");
+    // Friday evening → Monday morning.
+    assert_eq!(nw("2026-11-27T18:00:00+08:00"), "2026-11-30T09:00:00+08:00");
+    // Eve of National Day → the first working day after the holiday week.
+    assert_eq!(nw("2026-09-30T23:00:00+08:00"), "2026-10-08T09:00:00+08:00");
+    // Saturday before the Spring Festival is an adjusted working day.
+    assert_eq!(nw("2026-02-14T07:00:00+08:00"), "2026-02-14T09:00:00+08:00");
+    assert_eq!(
+        show(&seven(), seven().next_working(ts("2026-10-01T03:00:00+08:00")).unwrap()),
+        "2026-10-01T03:00:00+08:00"
+    );
+}
+
 fn any_calendar() -> impl Strategy<Value = Calendar> {
     prop_oneof![Just(five()), Just(seven())]
 }
@@ -164,6 +182,16 @@ proptest! {
         let twice = c.due(c.due(s, d1).unwrap(), d2).unwrap();
         prop_assert_eq!(once, twice);
         prop_assert_eq!(c.elapsed(s, once).unwrap(), d1 + d2);
+    }
+
+    /// The next working instant is never earlier, and nothing of working time lies between.
+    #[test]
+    fn next_working_skips_only_idle_time(c in any_calendar(), a in 1_735_660_800i64..1_830_000_000) {
+        let t = Timestamp::from_second(a).unwrap();
+        let n = c.next_working(t).unwrap();
+        prop_assert!(n >= t);
+        prop_assert_eq!(c.elapsed(t, n).unwrap(), 0);
+        prop_assert_eq!(c.elapsed(n, Timestamp::from_second(n.as_second() + 1).unwrap()).unwrap(), 1);
     }
 
     /// Working time elapsed never decreases as wall time goes on, and never exceeds wall time.

@@ -18,6 +18,7 @@ use fuwu_app::events::queues::{self, EventDetail, QueueCount};
 use fuwu_app::events::work::{self, ConfirmationLink, ReportInput, Signature, WorkInput};
 use fuwu_app::events::{self as ev, Event};
 use fuwu_app::records::Stored;
+use fuwu_app::sla::SlaSettings;
 use fuwu_core::priority::PriorityMatrix;
 use fuwu_core::routing::Candidate;
 use serde::Deserialize;
@@ -215,6 +216,19 @@ async fn put_matrix(
     JsonBody(m): JsonBody<PriorityMatrix>,
 ) -> ApiResult<Json<PriorityMatrix>> {
     Ok(Json(ev::set_matrix(&s.app, &c, m).await?))
+}
+
+async fn get_sla(State(s): State<AppState>, Auth(_c): Auth) -> ApiResult<Json<SlaSettings>> {
+    let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
+    Ok(Json(fuwu_app::sla::settings(&mut conn).await?))
+}
+
+async fn put_sla(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    JsonBody(m): JsonBody<SlaSettings>,
+) -> ApiResult<Json<SlaSettings>> {
+    Ok(Json(fuwu_app::sla::set_settings(&s.app, &c, m).await?))
 }
 
 async fn knowledge_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
@@ -471,6 +485,29 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok: Some(matrix),
         errors: &[403, 422],
     });
+    let sla_s = doc.schema::<SlaSettings>();
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/settings/sla",
+        tag: "Settings",
+        summary: "SLA settings: the warning share",
+        params: vec![],
+        body: None,
+        ok_status: 200,
+        ok: Some(sla_s.clone()),
+        errors: &[],
+    });
+    doc.op(Op {
+        method: "put",
+        path: "/api/v1/settings/sla",
+        tag: "Settings",
+        summary: "Change the SLA settings (admins; warning share 50–95 %)",
+        params: vec![],
+        body: Some(sla_s.clone()),
+        ok_status: 200,
+        ok: Some(sla_s),
+        errors: &[403, 422],
+    });
     doc.op(Op {
         method: "get",
         path: "/api/v1/knowledge",
@@ -499,5 +536,6 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/notifications", get(notifications))
         .route("/api/v1/notifications/read", post(mark_read))
         .route("/api/v1/settings/priority-matrix", get(get_matrix).put(put_matrix))
+        .route("/api/v1/settings/sla", get(get_sla).put(put_sla))
         .route("/api/v1/knowledge", get(knowledge_h))
 }

@@ -157,3 +157,32 @@ async fn kinds(t: &TestApp, who: &str, id: &Value) -> Vec<String> {
         .map(|n| n["kind"].as_str().unwrap().to_owned())
         .collect()
 }
+
+both!(the_warning_share_is_an_admin_setting, |t: TestApp| async move {
+    use fuwu_app::events::sweep::sweep;
+    let (s, _) = t.call("kefu", "PUT", "/api/v1/settings/sla", Some(json!({"warning_percent": 50}))).await;
+    assert_eq!(s, StatusCode::FORBIDDEN);
+    let (s, b) = t.call("admin", "PUT", "/api/v1/settings/sla", Some(json!({"warning_percent": 40}))).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(b["error"]["field"], "warning_percent", "{b}");
+    let (_, cur) = t.get("kefu", "/api/v1/settings/sla").await;
+    assert_eq!(cur["warning_percent"], 75, "the default");
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "预警比例", "impact": "significant", "urgency": "high"}))).await;
+    let id = e["id"].clone();
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    let start: jiff::Timestamp =
+        clock(&d, "customer", "response")["clock"]["started_at"].as_str().unwrap().parse().unwrap();
+    let at = |mins: i64| start.checked_add(jiff::SignedDuration::from_secs(mins * 60)).unwrap();
+    // An earlier sweep has set the exact next check at 75 %; lowering the share brings it forward.
+    assert_eq!(sweep(&t.app, at(16)).await.unwrap().warnings, 0, "75 % is 22.5 minutes");
+    let (s, _) = t.call("admin", "PUT", "/api/v1/settings/sla", Some(json!({"warning_percent": 50}))).await;
+    assert_eq!(s, StatusCode::OK);
+    let s = sweep(&t.app, at(17)).await.unwrap();
+    assert_eq!(s.warnings, 1, "50 % of the 30-minute response target has passed");
+    // Figures for reports: one per clock, in working and wall time.
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    let f = d["figures"].as_array().unwrap();
+    assert!(f.iter().any(|x| x["kind"] == "response" && x["scope"] == "customer" && x["finished"] == false), "{f:?}");
+    assert!(f.iter().all(|x| x["wall_seconds"].as_i64().unwrap() >= x["business_seconds"].as_i64().unwrap()));
+});
