@@ -8,6 +8,7 @@ pub mod caller;
 pub mod error;
 pub mod events;
 pub mod lookup;
+pub mod mail;
 pub mod records;
 pub mod sla;
 pub mod users;

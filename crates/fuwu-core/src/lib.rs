@@ -7,6 +7,7 @@ pub mod divisions;
 pub mod entitlement;
 pub mod errors;
 pub mod flow;
+pub mod i18n;
 pub mod ids;
 pub mod journal;
 pub mod phone;

@@ -36,6 +36,16 @@ impl Dialect {
         sql.replace("@PK@", pk)
     }
 
+    /// The clause that lets several workers claim queue rows without waiting on
+    /// or taking each other's: PostgreSQL skips rows another transaction has
+    /// locked; SQLite has one writer at a time, so the claim is already exclusive.
+    pub fn skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     /// Serialises concurrent migrators (several servers starting on one database).
     pub async fn lock_for_migration(self, conn: &mut Conn) -> Result<()> {
         if self == Dialect::Postgres {

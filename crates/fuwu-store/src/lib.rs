@@ -8,6 +8,7 @@ pub mod crud;
 pub mod dialect;
 pub mod events;
 pub mod lookup;
+pub mod mail;
 pub mod migrate;
 pub mod tables;
 

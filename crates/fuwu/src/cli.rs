@@ -314,6 +314,15 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
             }
         }
     });
+    // The mail worker: sends queued notification mails (several servers may run it).
+    match cfg.mail_config() {
+        Some(m) => {
+            let outbox = fuwu_app::mail::Outbox::new(m).map_err(|e| CliError(e.to_string()))?;
+            outbox.spawn(app.clone());
+            tracing::info!(smtp = %crate::config::redact_url(cfg.smtp_url.as_deref().unwrap_or_default()), "mail worker running");
+        }
+        None => tracing::info!("no smtp_url configured: notification mails are queued, not sent"),
+    }
     let router = fuwu_web::router(app.clone(), cfg.web_config());
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(async {

@@ -17,6 +17,16 @@ pub struct FileConfig {
     pub session_idle_minutes: Option<i64>,
     pub login_max_failures: Option<i64>,
     pub log: Option<String>,
+    /// SMTP relay for e-mail notifications, e.g. `smtp://relay:25` or `smtps://user:pw@relay:465`.
+    pub smtp_url: Option<String>,
+    /// The sender of notification mails.
+    pub mail_from: Option<String>,
+    /// How often the mail worker looks for due mail, in milliseconds.
+    pub mail_poll_ms: Option<u64>,
+    /// The first retry delay of a failed mail, in seconds (doubling after each failure).
+    pub mail_retry_seconds: Option<u64>,
+    /// The address users reach the web application at (links in mails).
+    pub public_url: Option<String>,
 }
 
 /// Values from flags or environment (clap merges the two; flags win).
@@ -42,6 +52,12 @@ pub struct Config {
     pub session_idle_minutes: i64,
     pub login_max_failures: i64,
     pub log: String,
+    /// `None`: mails are queued but not sent (no relay configured).
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub mail_poll_ms: u64,
+    pub mail_retry_seconds: u64,
+    pub public_url: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -51,6 +67,7 @@ impl std::fmt::Debug for Config {
             .field("data_dir", &self.data_dir)
             .field("database", &self.database_display())
             .field("cookie_secure", &self.cookie_secure)
+            .field("smtp", &self.smtp_url.as_deref().map(redact_url))
             .finish_non_exhaustive()
     }
 }
@@ -88,6 +105,14 @@ impl Config {
             session_idle_minutes: file.session_idle_minutes.unwrap_or(8 * 60),
             login_max_failures: file.login_max_failures.unwrap_or(5),
             log: std::env::var("FUWU_LOG").ok().or(file.log).unwrap_or_else(|| "info".to_owned()),
+            smtp_url: std::env::var("FUWU_SMTP_URL").ok().or(file.smtp_url).filter(|u| !u.trim().is_empty()),
+            mail_from: std::env::var("FUWU_MAIL_FROM")
+                .ok()
+                .or(file.mail_from)
+                .unwrap_or_else(|| "fuwu <fuwu@localhost>".to_owned()),
+            mail_poll_ms: env_num("FUWU_MAIL_POLL_MS").or(file.mail_poll_ms).unwrap_or(2000),
+            mail_retry_seconds: env_num("FUWU_MAIL_RETRY_SECONDS").or(file.mail_retry_seconds).unwrap_or(30),
+            public_url: std::env::var("FUWU_PUBLIC_URL").ok().or(file.public_url).filter(|u| !u.trim().is_empty()),
         })
     }
 
@@ -109,6 +134,16 @@ impl Config {
         }
     }
 
+    /// The mail worker's settings, when a relay is configured.
+    pub fn mail_config(&self) -> Option<fuwu_app::mail::MailConfig> {
+        let url = self.smtp_url.as_deref()?;
+        let mut m = fuwu_app::mail::MailConfig::new(url, &self.mail_from);
+        m.public_url = self.public_url.clone();
+        m.poll = std::time::Duration::from_millis(self.mail_poll_ms.max(50));
+        m.retry_base = std::time::Duration::from_secs(self.mail_retry_seconds.max(1));
+        Some(m)
+    }
+
     pub fn web_config(&self) -> fuwu_web::WebConfig {
         fuwu_web::WebConfig { cookie_secure: self.cookie_secure, max_body_bytes: self.max_body_bytes }
     }
@@ -117,6 +152,10 @@ impl Config {
 fn read(p: &Path) -> Result<FileConfig, String> {
     let text = std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))?;
     toml::from_str(&text).map_err(|e| format!("{}: {e}", p.display()))
+}
+
+fn env_num(name: &str) -> Option<u64> {
+    std::env::var(name).ok().and_then(|v| v.trim().parse().ok())
 }
 
 fn env_bool(name: &str) -> Option<bool> {
@@ -141,6 +180,11 @@ mod tests {
             session_idle_minutes: 1,
             login_max_failures: 1,
             log: "info".into(),
+            smtp_url: Some("smtps://mailer:mailpw@relay:465".into()),
+            mail_from: "x <x@y>".into(),
+            mail_poll_ms: 1,
+            mail_retry_seconds: 1,
+            public_url: None,
         };
         assert!(!format!("{c:?}").contains("pw"));
     }

@@ -3,10 +3,11 @@
 //! and notifications in one transaction.
 
 use super::intake::{TargetInput, all};
-use super::{Event, flow_actor, load, notify, save};
+use super::{Event, flow_actor, load, save};
 use crate::App;
 use crate::caller::Caller;
 use crate::error::AppError;
+use crate::mail::{Notice, notify};
 use crate::records::Stored;
 use fuwu_core::FieldErrors;
 use fuwu_core::flow::{self, Action, ActionKind, Approver, Effect, NotifyReason, Purpose, Refusal, Target};
@@ -406,10 +407,10 @@ async fn note_decision_reason(conn: &mut Conn, event_id: i64, reason: &str) -> R
     Ok(())
 }
 
-fn purpose_zh(p: Purpose) -> &'static str {
+fn purpose_key(p: Purpose) -> &'static str {
     match p {
-        Purpose::Onsite => "现场服务",
-        Purpose::EscalateL2 => "二线支持",
+        Purpose::Onsite => "notice.purpose.onsite",
+        Purpose::EscalateL2 => "notice.purpose.escalate_l2",
     }
 }
 
@@ -433,14 +434,9 @@ pub async fn apply_effect(
             }
             if *approver == Approver::Specialist {
                 let specialists = fuwu_store::events::users_with_role(conn, "specialist").await?;
-                notify(
-                    conn,
-                    &specialists,
-                    event_id,
-                    "approval_needed",
-                    &format!("待审批（{}）{}：{}", purpose_zh(*purpose), e.number, e.title),
-                )
-                .await?;
+                let n = Notice::new("approval_needed", "notice.approval_needed", event_id, &e.number, &e.title)
+                    .with_extra(purpose_key(*purpose));
+                notify(conn, &specialists, &n).await?;
             }
         }
         Effect::ApprovalGrantedAutomatically { purpose } => {
@@ -471,22 +467,23 @@ pub async fn apply_effect(
         }
         Effect::NotifyManagers { reason } => {
             let managers = fuwu_store::events::users_with_role(conn, "manager").await?;
-            let (kind, prefix) = match reason {
-                NotifyReason::MajorIncident => ("major_incident", "重大事件"),
-                _ => ("approval_needed", "待经理审批"),
+            let (kind, label) = match reason {
+                NotifyReason::MajorIncident => ("major_incident", "notice.major_incident"),
+                _ => ("approval_needed", "notice.manager_approval_needed"),
             };
-            notify(conn, &managers, event_id, kind, &format!("{prefix} {}：{}", e.number, e.title)).await?;
+            notify(conn, &managers, &Notice::new(kind, label, event_id, &e.number, &e.title)).await?;
         }
         Effect::NotifyUser { user, reason } => {
-            let (kind, prefix) = match reason {
-                NotifyReason::Assigned => ("assigned", "新分派"),
-                NotifyReason::ApprovalDecided => ("approval_decided", "审批结果"),
-                NotifyReason::Consultation => ("consultation", "专家会诊请求"),
-                NotifyReason::Reopened => ("reopened", "事件重新打开"),
-                NotifyReason::MajorIncident => ("major_incident", "重大事件"),
-                NotifyReason::ApprovalNeeded => ("approval_needed", "待审批"),
+            let kind = match reason {
+                NotifyReason::Assigned => "assigned",
+                NotifyReason::ApprovalDecided => "approval_decided",
+                NotifyReason::Consultation => "consultation",
+                NotifyReason::Reopened => "reopened",
+                NotifyReason::MajorIncident => "major_incident",
+                NotifyReason::ApprovalNeeded => "approval_needed",
             };
-            notify(conn, &[user.0], event_id, kind, &format!("{prefix} {}：{}", e.number, e.title)).await?;
+            let n = Notice::new(kind, &format!("notice.{kind}"), event_id, &e.number, &e.title);
+            notify(conn, &[user.0], &n).await?;
         }
     }
     Ok(())

@@ -401,15 +401,3 @@ pub async fn set_matrix(app: &App, c: &Caller, m: PriorityMatrix) -> Result<Prio
     app.cache.matrix.clear();
     Ok(m)
 }
-
-/// Sends in-app notifications (in the caller's transaction).
-pub async fn notify(conn: &mut Conn, users: &[i64], event_id: i64, kind: &str, title: &str) -> Result<(), AppError> {
-    let now = now_ms();
-    for u in users {
-        let row = serde_json::json!({"user_id": u, "event_id": event_id, "kind": kind, "title": title, "read": false});
-        if let Value::Object(m) = row {
-            crud::insert(conn, &tables::NOTIFICATION, &m, now).await?;
-        }
-    }
-    Ok(())
-}

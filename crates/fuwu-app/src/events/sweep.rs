@@ -5,11 +5,12 @@
 //! the exact next check. Several servers may sweep at once: an event changed by
 //! another meanwhile is simply skipped (optimistic version).
 
-use super::{Event, journal_clocks, load_raw, notify, save_synced};
+use super::{Event, journal_clocks, load_raw, save_synced};
 use crate::App;
 use crate::error::AppError;
+use crate::mail::{Notice, notify};
 use fuwu_core::calendar::Calendar;
-use fuwu_core::sla::{ClockNote, ClockScope, Recipient};
+use fuwu_core::sla::{ClockKind, ClockNote, ClockScope, Recipient, deliver_at};
 use fuwu_store::{crud, tables};
 use serde::Serialize;
 use serde_json::{Value, json};
@@ -51,15 +52,15 @@ async fn recipients(conn: &mut fuwu_store::Conn, e: &Event, change: &str) -> Res
     Ok(who)
 }
 
-fn describe(n: &ClockNote) -> &'static str {
-    match (n.change, n.kind) {
-        ("warning", fuwu_core::sla::ClockKind::Response) => "响应即将超时",
-        ("warning", fuwu_core::sla::ClockKind::Onsite) => "到场即将超时",
-        ("warning", _) => "解决即将超时",
-        (_, fuwu_core::sla::ClockKind::Response) => "响应已超时",
-        (_, fuwu_core::sla::ClockKind::Onsite) => "到场已超时",
-        _ => "解决已超时",
-    }
+/// The catalogue key of a clock notice: `notice.sla_warning.response` …
+fn label(n: &ClockNote) -> String {
+    let change = if n.change == "breach" { "sla_breach" } else { "sla_warning" };
+    let kind = match n.kind {
+        ClockKind::Response => "response",
+        ClockKind::Onsite => "onsite",
+        ClockKind::Resolution => "resolution",
+    };
+    format!("notice.{change}.{kind}")
 }
 
 /// Sweeps every event due for a check by `now`.
@@ -119,10 +120,16 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                     stats.warnings += 1;
                 }
                 let who = recipients(&mut tx, &event, n.change).await?;
-                let tier = if n.scope == ClockScope::L2 { "（二线）" } else { "" };
                 let kind = if breach { "sla_breach" } else { "sla_warning" };
-                notify(&mut tx, &who, id, kind, &format!("{}{tier} {}：{}", describe(n), event.number, event.title))
-                    .await?;
+                let mut notice = Notice::new(kind, &label(n), id, &event.number, &event.title);
+                if n.scope == ClockScope::L2 {
+                    notice = notice.with_extra("notice.tier.l2");
+                }
+                // A 5×8 contract's mails wait for its working hours, unless the event is major.
+                notice.not_before = Some(
+                    deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?.as_millisecond(),
+                );
+                notify(&mut tx, &who, &notice).await?;
             }
             tx.commit().await?;
         }

@@ -216,3 +216,82 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, field: Option
         assert_eq!(got.1["error"]["field"].as_str(), Some(f), "body: {}", got.1);
     }
 }
+
+/// A real SMTP server on loopback (Python's aiosmtpd, `tests/smtp_sink.py`)
+/// writing each received message as JSON into a folder.
+pub struct SmtpSink {
+    pub port: u16,
+    dir: std::path::PathBuf,
+    child: std::process::Child,
+}
+
+/// A loopback port nobody listens on (for "the SMTP server is down").
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+impl SmtpSink {
+    pub fn start() -> SmtpSink {
+        SmtpSink::on(free_port())
+    }
+
+    /// Starts the sink on `port`; fails the test with the install hint when aiosmtpd is missing.
+    pub fn on(port: u16) -> SmtpSink {
+        use std::io::BufRead;
+        let dir = std::env::temp_dir().join(format!("fuwu-smtp-{}", unique()));
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/smtp_sink.py");
+        let mut child = std::process::Command::new("python3")
+            .arg(script)
+            .arg("--port")
+            .arg(port.to_string())
+            .arg("--dir")
+            .arg(&dir)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 must be installed");
+        let mut line = String::new();
+        let out = child.stdout.take().expect("stdout");
+        std::io::BufReader::new(out).read_line(&mut line).expect("read");
+        if line.trim() != "ready" {
+            let mut err = String::new();
+            if let Some(mut e) = child.stderr.take() {
+                use std::io::Read;
+                let _ = e.read_to_string(&mut err);
+            }
+            panic!("the SMTP sink did not start (pip install aiosmtpd): {err}");
+        }
+        SmtpSink { port, dir, child }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Every message received so far, in order.
+    pub fn messages(&self) -> Vec<Value> {
+        let mut names: Vec<_> = std::fs::read_dir(&self.dir)
+            .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+            .unwrap_or_default();
+        names.retain(|p| p.extension().is_some_and(|x| x == "json"));
+        names.sort();
+        names.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).expect("read")).expect("json")).collect()
+    }
+
+    /// Messages to one address.
+    pub fn to(&self, addr: &str) -> Vec<Value> {
+        self.messages()
+            .into_iter()
+            .filter(|m| m["to"].as_array().is_some_and(|a| a.iter().any(|x| x == addr)))
+            .collect()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}

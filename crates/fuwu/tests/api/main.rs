@@ -13,6 +13,7 @@ mod clocks;
 mod flow;
 mod intake;
 mod lookup;
+mod mail;
 mod records;
 mod service;
 mod walk;
