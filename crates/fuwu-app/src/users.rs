@@ -99,3 +99,25 @@ pub async fn any_user(app: &App) -> Result<bool, AppError> {
     .await?;
     Ok(total > 0)
 }
+
+/// A user changes their own UI language (`zh-CN` or `en`).
+pub async fn set_language(app: &App, caller: &Caller, lang: fuwu_core::role::Language) -> Result<(), AppError> {
+    let mut tx = app.db.begin().await?;
+    let id = caller.id().0;
+    let before = crate::records::load_raw(&mut tx, &tables::USER, id).await?;
+    let mut after = before.clone();
+    after.insert("language".into(), serde_json::json!(fuwu_core::i18n::code(lang)));
+    let version = before.get("version").and_then(Value::as_i64).unwrap_or(1);
+    let now = fuwu_store::now_ms();
+    if !fuwu_store::crud::update(&mut tx, &tables::USER, id, version, &after, now).await? {
+        return Err(AppError::Conflict {
+            message: "the account changed meanwhile; try again".into(),
+            field: None,
+            current: None,
+        });
+    }
+    let (b, a) = (Value::Object(before), Value::Object(after));
+    fuwu_store::audit::record(&mut tx, now, Some(id), "user", id, "set_language", Some(&b), Some(&a)).await?;
+    tx.commit().await?;
+    Ok(())
+}

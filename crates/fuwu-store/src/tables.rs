@@ -352,6 +352,7 @@ pub static EVENT: TableDef = TableDef {
         c("closed_at", Int),
         c("clocks", Json),
         c("next_check_at", Int),
+        c("sla_state", Text),
     ],
     search: &["number", "title", "description"],
     sortable: &["number", "priority", "state"],

@@ -408,6 +408,7 @@ async fn prepare(
         closed_at: None,
         clocks: None,
         next_check_at: None,
+        sla_state: None,
     };
     // The contract's clocks start now; a directly called engineer has already answered.
     if let (Some(cover), Some(t)) = (cover.as_ref(), event.targets()) {

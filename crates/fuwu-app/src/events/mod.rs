@@ -166,6 +166,10 @@ pub struct Event {
     /// When the SLA sweeper must next look (ms). Scheduling data, not journaled.
     #[serde(default)]
     pub next_check_at: Option<i64>,
+    /// `warning` or `breached` while a running clock has passed its warning share
+    /// or its target (the "breaching soon" queue); none otherwise.
+    #[serde(default)]
+    pub sla_state: Option<String>,
 }
 
 /// Fields that schedule work rather than describe the event; kept out of the journal.
@@ -216,6 +220,21 @@ impl Event {
         self.urgency = self.flow.urgency;
         self.next_check_at =
             self.clocks.as_ref().and_then(|c| c.earliest_check(LOWEST_SHARE)).map(|t| t.as_millisecond());
+        self.sla_state = self.clocks.as_ref().and_then(|set| {
+            let running = set.clocks.iter().filter(|c| c.clock.stopped_at.is_none());
+            let (mut warned, mut breached) = (false, false);
+            for c in running {
+                breached |= c.clock.breached_at.is_some();
+                warned |= c.clock.warned_at.is_some();
+            }
+            if breached {
+                Some("breached".to_owned())
+            } else if warned {
+                Some("warning".to_owned())
+            } else {
+                None
+            }
+        });
         self.awaiting_approver = self.flow.pending.as_ref().map(|p| match p.approver {
             fuwu_core::flow::Approver::Specialist => "specialist".to_owned(),
             fuwu_core::flow::Approver::Manager => "manager".to_owned(),

@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use utoipa::ToSchema;
 
 /// The queues every list can be narrowed to.
-pub const QUEUES: [&str; 7] = ["mine", "team", "unassigned", "approvals", "major", "open", "all"];
+pub const QUEUES: [&str; 8] = ["mine", "team", "unassigned", "approvals", "major", "at_risk", "open", "all"];
 
 const OPEN: &str = "state NOT IN ('closed', 'cancelled')";
 
@@ -40,6 +40,8 @@ fn queue_cond(c: &Caller, queue: &str) -> Result<Option<(String, Vec<Val>)>, App
             _ => ("1 = 0".into(), vec![]),
         }),
         "major" => Some((format!("{OPEN} AND major = 1"), vec![])),
+        // Breaching soon: a running clock past its warning share, or past its target.
+        "at_risk" => Some((format!("{OPEN} AND sla_state IS NOT NULL"), vec![])),
         other => {
             return Err(AppError::bad(format!("unknown queue {other}; queues: {}", QUEUES.join(", ")), Some("queue")));
         }

@@ -122,6 +122,8 @@ both!(the_sweeper_warns_then_escalates_a_breach, |t: TestApp| async move {
     assert_eq!((s.warnings, s.breaches), (1, 0), "75 % of 30 minutes has passed");
     assert!(kinds(&t, "l1.nj1", &id).await.contains(&"sla_warning".to_owned()), "the engineer is warned first");
     assert!(!kinds(&t, "manager", &id).await.contains(&"sla_warning".to_owned()));
+    let (_, risk) = t.get("kefu", "/api/v1/events?queue=at_risk").await;
+    assert!(risk["items"].as_array().unwrap().iter().any(|e| e["id"] == id && e["sla_state"] == "warning"), "{risk}");
     let s = sweep(&t.app, at(31)).await.unwrap();
     assert_eq!((s.warnings, s.breaches), (0, 1));
     assert!(
@@ -129,6 +131,8 @@ both!(the_sweeper_warns_then_escalates_a_breach, |t: TestApp| async move {
         "a breach reaches the department manager"
     );
     assert!(kinds(&t, "l1.nj1", &id).await.contains(&"sla_breach".to_owned()));
+    let (_, risk) = t.get("manager", "/api/v1/events?queue=at_risk").await;
+    assert!(risk["items"].as_array().unwrap().iter().any(|e| e["id"] == id && e["sla_state"] == "breached"), "{risk}");
     let again = sweep(&t.app, at(31)).await.unwrap();
     assert_eq!((again.warnings, again.breaches), (0, 0), "each warning and breach once");
     let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
