@@ -352,10 +352,6 @@ pub enum Effect {
         approver: Approver,
         special_case: bool,
     },
-    /// The request was granted without a person: entitled by the contract snapshot.
-    ApprovalGrantedAutomatically {
-        purpose: Purpose,
-    },
     ApprovalGranted {
         purpose: Purpose,
     },
@@ -690,9 +686,20 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             let l1 = f.tier == Tier::L1;
             let entitled = f.entitled.valid() && f.entitled.onsite_included;
             if l1 && entitled {
-                n.state = Onsite;
-                n.had_onsite = true;
-                fx.push(Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite });
+                // The specialist checks the service period and the on-site entitlement, and decides.
+                n.state = AwaitingApproval;
+                n.pending = Some(Pending {
+                    purpose: Purpose::Onsite,
+                    approver: Approver::Specialist,
+                    special_case: false,
+                    requested_by: actor.user,
+                    return_state: f.state,
+                });
+                fx.push(Effect::ApprovalRequested {
+                    purpose: Purpose::Onsite,
+                    approver: Approver::Specialist,
+                    special_case: false,
+                });
             } else {
                 // L1 outside the contract is a special case; an L2/L3 trip needs the manager anyway.
                 let special = !entitled;

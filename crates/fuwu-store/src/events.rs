@@ -146,3 +146,32 @@ pub async fn recheck_all(conn: &mut Conn, now: i64) -> Result<u64> {
         .map_err(classify)?;
     Ok(r.rows_affected())
 }
+
+/// Active engineers of a tier (`L1`, `L2`, `L3`), by name: (id, name).
+pub async fn engineers_of_tier(conn: &mut Conn, tier: &str) -> Result<Vec<(i64, String)>> {
+    let rows =
+        sqlx::query("SELECT id, name FROM users WHERE role = 'engineer' AND tier = $1 AND active = 1 ORDER BY name")
+            .bind(tier.to_owned())
+            .fetch_all(conn)
+            .await
+            .map_err(classify)?;
+    rows.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?))).collect()
+}
+
+/// Open events counted by one column (`priority`, `tier`, `branch_id`, `state`),
+/// largest group first. The column comes from a fixed list, never from input.
+pub async fn open_counts_by(conn: &mut Conn, column: &str) -> Result<Vec<(String, i64)>> {
+    let col = match column {
+        "priority" => "priority",
+        "tier" => "tier",
+        "branch_id" => "branch_id",
+        "state" => "state",
+        _ => return Ok(vec![]),
+    };
+    let sql = format!(
+        "SELECT COALESCE(CAST({col} AS TEXT), '') AS k, COUNT(*) AS n FROM events \
+         WHERE state NOT IN ('closed', 'cancelled') GROUP BY {col} ORDER BY n DESC"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await.map_err(classify)?;
+    rows.iter().map(|r| Ok((r.try_get::<String, _>("k")?, r.try_get::<i64, _>("n")?))).collect()
+}

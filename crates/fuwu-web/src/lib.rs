@@ -8,6 +8,7 @@ pub mod extract;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -51,7 +52,9 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(api_routes)
         .merge(ops::routes())
         .merge(pages::routes())
+        .merge(ui::routes())
         .merge(api::docs_router(&state.openapi))
+        .layer(axum::middleware::from_fn(ui::headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))
         .with_state(state)

@@ -1,36 +1,62 @@
-//! Server-rendered pages: login, logout and the start page. Forms carry a CSRF
-//! token: the session's once logged in, a double-submit cookie before.
+//! Login, logout, the start page and the stylesheet. Forms carry a CSRF token:
+//! the session's once logged in, a double-submit cookie before. The login page
+//! speaks the language of the `lang` parameter, the `fuwu_lang` cookie or the
+//! browser (Chinese unless English is asked for).
 
 use crate::AppState;
 use crate::api::account_cookie;
 use crate::extract::{SESSION_COOKIE, client_ip, cookie, same_secret};
+use crate::ui::{self, home_of};
 use askama::Template;
-use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use fuwu_app::{AppError, auth};
+use fuwu_core::i18n::{self, t};
+use fuwu_core::role::Language;
 use serde::Deserialize;
 
 const LOGIN_CSRF_COOKIE: &str = "fuwu_login_csrf";
+const LANG_COOKIE: &str = "fuwu_lang";
 static CSS: &str = include_str!("../static/fuwu.css");
 
-#[derive(Template, WebTemplate)]
-#[template(path = "login.html")]
-struct LoginPage {
-    csrf: String,
-    login: String,
-    error: Option<String>,
+/// The login page's texts.
+struct LoginTexts {
+    app: &'static str,
+    login: &'static str,
+    user: &'static str,
+    password: &'static str,
+    submit: &'static str,
+    other: &'static str,
+    other_code: &'static str,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "home.html")]
-struct HomePage {
-    name: String,
-    role: &'static str,
+impl LoginTexts {
+    fn of(lang: Language) -> LoginTexts {
+        let other = if lang == Language::En { Language::ZhCn } else { Language::En };
+        LoginTexts {
+            app: t(lang, "app.name"),
+            login: t(lang, "login.title"),
+            user: t(lang, "login.user"),
+            password: t(lang, "login.password"),
+            submit: t(lang, "login.submit"),
+            other: t(other, "nav.this_language"),
+            other_code: i18n::code(other),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: &'static str,
+    t: LoginTexts,
     csrf: String,
+    login: String,
+    next: String,
+    error: Option<String>,
 }
 
 pub fn routes() -> Router<AppState> {
@@ -45,20 +71,62 @@ async fn css() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], CSS)
 }
 
-fn login_page(state: &AppState, login: String, error: Option<String>, status: StatusCode) -> Response {
+fn login_lang(headers: &HeaderMap, asked: Option<&str>) -> Language {
+    if let Some(l) = asked {
+        return i18n::language(l);
+    }
+    if let Some(l) = cookie(headers, LANG_COOKIE) {
+        return i18n::language(&l);
+    }
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("zh-CN");
+    i18n::language(accept)
+}
+
+/// Only local paths may follow a login (no open redirect).
+fn safe_next(next: &str) -> String {
+    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512;
+    if ok { next.to_owned() } else { String::new() }
+}
+
+fn login_page(
+    state: &AppState,
+    lang: Language,
+    login: String,
+    next: String,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Response {
     let csrf = auth::new_secret("");
     let secure = if state.config.cookie_secure { "; Secure" } else { "" };
-    let mut resp = (status, LoginPage { csrf: csrf.clone(), login, error }).into_response();
-    if let Ok(v) =
-        HeaderValue::from_str(&format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"))
-    {
-        resp.headers_mut().append(header::SET_COOKIE, v);
+    let page = LoginPage {
+        lang: i18n::code(lang),
+        t: LoginTexts::of(lang),
+        csrf: csrf.clone(),
+        login,
+        next,
+        error: error.map(|k| t(lang, k).to_owned()),
+    };
+    let mut resp = ui::render_status(status, &page);
+    for c in [
+        format!("{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{secure}"),
+        format!("{LANG_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000{secure}", i18n::code(lang)),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     resp
 }
 
-async fn login_form(State(s): State<AppState>) -> Response {
-    login_page(&s, String::new(), None, StatusCode::OK)
+#[derive(Deserialize)]
+struct LoginQuery {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+async fn login_form(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
+    let lang = login_lang(&headers, q.lang.as_deref());
+    login_page(&s, lang, String::new(), safe_next(q.next.as_deref().unwrap_or("")), None, StatusCode::OK)
 }
 
 #[derive(Deserialize)]
@@ -66,6 +134,8 @@ struct LoginForm {
     csrf: String,
     login: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 async fn login_post(
@@ -73,38 +143,42 @@ async fn login_post(
     parts: Parts,
     form: Result<Form<LoginForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    let lang = login_lang(&parts.headers, None);
     let Ok(Form(f)) = form else {
-        return login_page(&s, String::new(), Some("请填写用户名和密码".into()), StatusCode::BAD_REQUEST);
+        return login_page(&s, lang, String::new(), String::new(), Some("login.missing"), StatusCode::BAD_REQUEST);
     };
+    let next = safe_next(&f.next);
     let expected = cookie(&parts.headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
     if expected.is_empty() || !same_secret(&f.csrf, &expected) {
-        return login_page(&s, f.login, Some("表单已过期，请重试（CSRF 校验失败）".into()), StatusCode::FORBIDDEN);
+        return login_page(&s, lang, f.login, next, Some("login.expired"), StatusCode::FORBIDDEN);
     }
     match auth::login(&s.app, f.login.trim(), &f.password, &client_ip(&parts)).await {
         Ok(session) => {
-            let mut resp = Redirect::to("/").into_response();
+            let to = if next.is_empty() { "/".to_owned() } else { next };
+            let mut resp = Redirect::to(&to).into_response();
             resp.headers_mut().insert(header::SET_COOKIE, account_cookie(&s, Some(&session.token)));
             resp
         }
         Err(AppError::TooMany(_)) => {
-            login_page(&s, f.login, Some("登录失败次数过多，请稍后再试".into()), StatusCode::TOO_MANY_REQUESTS)
+            login_page(&s, lang, f.login, next, Some("login.too_many"), StatusCode::TOO_MANY_REQUESTS)
         }
         Err(AppError::Unauthenticated) => {
-            login_page(&s, f.login, Some("用户名或密码错误".into()), StatusCode::UNAUTHORIZED)
+            login_page(&s, lang, f.login, next, Some("login.wrong"), StatusCode::UNAUTHORIZED)
         }
         Err(e) => {
             tracing::error!(error = %e, "login failed");
-            login_page(&s, f.login, Some("系统错误，请稍后再试".into()), StatusCode::INTERNAL_SERVER_ERROR)
+            login_page(&s, lang, f.login, next, Some("error.internal"), StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
 }
 
+/// The start page: each role's own.
 async fn home(State(s): State<AppState>, headers: HeaderMap) -> Response {
     let Some(token) = cookie(&headers, SESSION_COOKIE) else {
         return Redirect::to("/login").into_response();
     };
     match auth::session(&s.app, &token).await {
-        Ok((c, csrf)) => HomePage { name: c.user.data.name.clone(), role: c.role().label_zh(), csrf }.into_response(),
+        Ok((c, _)) => Redirect::to(home_of(c.role())).into_response(),
         Err(_) => Redirect::to("/login").into_response(),
     }
 }

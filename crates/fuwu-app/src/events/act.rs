@@ -439,16 +439,6 @@ pub async fn apply_effect(
                 notify(conn, &specialists, &n).await?;
             }
         }
-        Effect::ApprovalGrantedAutomatically { purpose } => {
-            let row = json!({
-                "event_id": event_id, "purpose": purpose, "approver": "specialist", "special_case": false,
-                "requested_by": actor, "entitlement": e.entitlement, "decision": "auto_approved", "decided_at": now,
-                "decision_reason": "服务期内且服务等级包含现场服务 / in period, on-site included", "referred": false,
-            });
-            if let Value::Object(m) = row {
-                crud::insert(conn, &tables::APPROVAL, &m, now).await?;
-            }
-        }
         Effect::ApprovalGranted { .. } | Effect::ApprovalRejected { .. } => {
             let decision = if matches!(fx, Effect::ApprovalGranted { .. }) { "approved" } else { "rejected" };
             update_approval(conn, event_id, |a| {

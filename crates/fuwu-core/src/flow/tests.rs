@@ -62,9 +62,18 @@ fn go(f: Flow, steps: Vec<(Action, FlowActor)>) -> Flow {
 fn hotline_event_to_l1_onsite_signed_and_closed() {
     let f = go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1())]);
     let o = step(&f, Action::RequestOnsite, &l1());
-    assert_eq!(o.flow.state, State::Onsite, "entitled on-site is approved automatically");
-    assert_eq!(o.effects, vec![Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite }]);
-    let f = o.flow;
+    assert_eq!(o.flow.state, State::AwaitingApproval, "the specialist checks the entitlement and decides");
+    assert_eq!(
+        o.effects,
+        vec![Effect::ApprovalRequested {
+            purpose: Purpose::Onsite,
+            approver: Approver::Specialist,
+            special_case: false
+        }]
+    );
+    assert!(matches!(decide(&o.flow, &Action::Approve { l2: None }, &l1()), Err(Refusal::NotAllowed(_))));
+    let f = step(&o.flow, Action::Approve { l2: None }, &specialist()).flow;
+    assert_eq!(f.state, State::Onsite);
     assert!(f.had_onsite);
     assert!(matches!(decide(&f, &Action::Resolve, &l1()), Err(Refusal::NotNow(m)) if m.contains("service report")));
     let f = go(f, vec![(Action::SubmitReport, l1()), (Action::ConfirmReport, l1()), (Action::Resolve, l1())]);
@@ -289,8 +298,13 @@ proptest! {
                 {
                     prop_assert_eq!(p.approver, Approver::Manager);
                 }
-                if o.flow.state == State::Onsite && f.state != State::Onsite && o.effects.contains(&Effect::ApprovalGrantedAutomatically { purpose: Purpose::Onsite }) {
-                    prop_assert!(f.entitled.valid() && f.entitled.onsite_included && f.tier == Tier::L1);
+                // Nobody goes on site without a person's approval; a specialist approves only
+                // an entitled L1 request, anything else is the manager's.
+                if o.flow.state == State::Onsite && f.state != State::Onsite {
+                    prop_assert!(matches!(a, Action::Approve { .. }), "{:?} went on site", a);
+                    if f.pending.as_ref().is_some_and(|p| p.approver == Approver::Specialist) {
+                        prop_assert!(f.entitled.valid() && f.entitled.onsite_included && f.tier == Tier::L1);
+                    }
                 }
                 f = o.flow;
             }
@@ -310,7 +324,8 @@ fn who_adds_which_work() {
     assert_eq!(may_add_work(&f, &customer(), WorkKind::Note), Ok(false), "a customer's note is never internal");
     assert_eq!(may_add_work(&f, &customer(), WorkKind::Call), Err(WorkRefusal::CustomersAddNotes));
     assert_eq!(may_add_work(&f, &l1(), WorkKind::Visit), Err(WorkRefusal::NotOnsiteHolder), "no on-site approval yet");
-    let onsite = step(&f, Action::RequestOnsite, &l1()).flow;
+    let asked = step(&f, Action::RequestOnsite, &l1()).flow;
+    let onsite = step(&asked, Action::Approve { l2: None }, &specialist()).flow;
     assert_eq!(may_add_work(&onsite, &l1(), WorkKind::Visit), Ok(true));
     assert_eq!(may_add_work(&onsite, &l2(), WorkKind::Visit), Err(WorkRefusal::NotOnsiteHolder));
     assert_eq!(may_add_work(&onsite, &specialist(), WorkKind::Note), Ok(true));

@@ -77,7 +77,12 @@ both!(hotline_event_onsite_signed_confirmed_and_closed, |mut t: TestApp| async m
     assert!(notifications(&t, "l1.nj1").await.iter().any(|n| n["kind"] == "assigned" && n["event_id"] == id));
     ok(&t, "l1.nj1", &id, json!({"action": "accept"})).await;
     let v = ok(&t, "l1.nj1", &id, json!({"action": "request_onsite"})).await;
-    assert_eq!(v["state"], "onsite", "on-site is included and the period valid: approved automatically");
+    assert_eq!((v["state"].as_str(), v["awaiting_approver"].as_str()), (Some("awaiting_approval"), Some("specialist")));
+    assert!(notifications(&t, "kefu").await.iter().any(|n| n["kind"] == "approval_needed" && n["event_id"] == id));
+    let (_, inbox) = t.get("kefu", "/api/v1/events?queue=approvals").await;
+    assert!(inbox["items"].as_array().unwrap().iter().any(|e| e["id"] == id), "in the specialist's approvals queue");
+    let v = ok(&t, "kefu", &id, json!({"action": "approve"})).await;
+    assert_eq!(v["state"], "onsite", "the specialist checked the period and the on-site entitlement");
 
     let (s, w) = t.call("l1.nj1", "POST", &format!("/api/v1/events/{id}/work"), Some(json!({"kind": "visit", "planned_at": "2026-11-26T09:00:00+08:00", "arrived_at": "2026-11-26T09:20:00+08:00", "departed_at": "2026-11-26T12:05:00+08:00", "minutes": 165, "body": "更换故障硬盘，重建 RAID"}))).await;
     assert_eq!(s, StatusCode::CREATED, "{w}");
@@ -130,7 +135,14 @@ both!(hotline_event_onsite_signed_confirmed_and_closed, |mut t: TestApp| async m
     assert!(d["event"]["routing"].is_null());
     assert_eq!(d["reports"][0]["signature"], Value::Null);
     let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
-    assert_eq!(d["approvals"][0]["decision"], "auto_approved");
+    assert_eq!(
+        (d["approvals"][0]["decision"].as_str(), d["approvals"][0]["approver"].as_str()),
+        (Some("approved"), Some("specialist"))
+    );
+    assert_eq!(
+        d["approvals"][0]["entitlement"]["in_period"], true,
+        "the decision keeps the entitlement it was made on"
+    );
     assert!(d["journal"].as_array().unwrap().len() >= 10);
     assert_eq!(d["available_actions"], json!([]));
     journal_is_exact(&t, &id).await;
@@ -290,6 +302,7 @@ both!(reopen_after_resolution_and_close_needs_a_confirmed_report, |mut t: TestAp
     ok(&t, "kefu", &id, json!({"action": "assign", "target": {"engineer_id": l1}})).await;
     ok(&t, "l1.nj1", &id, json!({"action": "accept"})).await;
     ok(&t, "l1.nj1", &id, json!({"action": "request_onsite"})).await;
+    ok(&t, "kefu", &id, json!({"action": "approve"})).await;
     let (s, _) = act(&t, "l1.nj1", &id, json!({"action": "resolve"})).await;
     assert_eq!(s, StatusCode::CONFLICT, "on-site work needs a report first");
     let (_, r) = t

@@ -1,0 +1,742 @@
+//! The event page: header with the SLA clocks counting down, the actions the
+//! flow's table allows this user now (and only those), approvals with the
+//! entitlement snapshot, work records, attachments, the service report editor,
+//! on-site signing, the one-time confirmation link, the printable report, and
+//! the timeline from the journal.
+
+use super::form::{Fields, Problems, check_csrf, decode, get};
+use super::queues::names;
+use super::{Ctx, code, fail, render, render_status};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get as get_route, post};
+use fuwu_app::AppError;
+use fuwu_app::events::act::ActionInput;
+use fuwu_app::events::queues::{EventDetail, detail};
+use fuwu_app::events::work::{self, ReportInput, Signature, WorkInput};
+use fuwu_core::flow::{ActionKind, Purpose};
+use fuwu_core::routing::Candidate;
+use fuwu_store::tables;
+use serde_json::Value;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/events/{id}", get_route(page))
+        .route("/events/{id}/act", post(act))
+        .route("/events/{id}/work", post(add_work))
+        .route("/events/{id}/report", post(report))
+        .route("/events/{id}/attachments", post(upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .route("/events/{id}/attachments/{aid}", get_route(download))
+        .route("/events/{id}/reports/{rid}/sign", get_route(sign_page).post(sign))
+        .route("/events/{id}/reports/{rid}/link", post(link))
+        .route("/events/{id}/reports/{rid}/print", get_route(print))
+        .route("/confirm/{token}", get_route(confirm_page).post(confirm))
+}
+
+fn s(v: &Value, k: &str) -> String {
+    match v.get(k) {
+        Some(Value::String(x)) => x.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn i(v: &Value, k: &str) -> i64 {
+    v.get(k).and_then(Value::as_i64).unwrap_or_default()
+}
+
+fn b(v: &Value, k: &str) -> bool {
+    v.get(k).and_then(Value::as_bool).unwrap_or(false)
+}
+
+pub struct ClockView {
+    pub kind: String,
+    pub scope: String,
+    pub standing: String,
+    pub due: String,
+    pub due_local: String,
+    pub remaining: i64,
+}
+
+pub struct ApprovalView {
+    pub purpose: String,
+    pub approver: String,
+    pub decision: String,
+    pub reason: String,
+    pub special_case: bool,
+    pub contract: String,
+    pub level: String,
+    pub in_period: bool,
+    pub period: String,
+    pub onsite_included: bool,
+    pub at: String,
+}
+
+pub struct WorkView {
+    pub kind: String,
+    pub body: String,
+    pub internal: bool,
+    pub minutes: i64,
+    pub author: String,
+    pub at: String,
+    pub arrived: String,
+    pub departed: String,
+}
+
+pub struct ReportView {
+    pub id: i64,
+    pub version: i64,
+    pub kind: String,
+    pub state: String,
+    pub findings: String,
+    pub actions_taken: String,
+    pub parts: String,
+    pub versions: String,
+    pub signer: String,
+    pub signature: String,
+    pub confirmed_at: String,
+    pub method: String,
+    pub superseded: bool,
+    pub hash: String,
+}
+
+pub struct FileView {
+    pub id: i64,
+    pub name: String,
+    pub size: i64,
+    pub internal: bool,
+}
+
+pub struct JournalView {
+    pub action: String,
+    pub who: String,
+    pub at: String,
+    pub note: String,
+}
+
+/// One action the user may take now, with what its form needs.
+pub struct ActionView {
+    pub kind: String,
+    pub danger: bool,
+}
+
+#[derive(Template)]
+#[template(path = "event.html")]
+struct EventPage<'a> {
+    ctx: &'a Ctx,
+    d: EventDetail,
+    customer: String,
+    assignee: String,
+    team: String,
+    clocks: Vec<ClockView>,
+    actions: Vec<ActionView>,
+    candidates: Vec<Candidate>,
+    l2: Vec<(i64, String)>,
+    l3: Vec<(i64, String)>,
+    approval_for_l2: bool,
+    approvals: Vec<ApprovalView>,
+    work: Vec<WorkView>,
+    reports: Vec<ReportView>,
+    files: Vec<FileView>,
+    journal: Vec<JournalView>,
+    told: Vec<(String, String)>,
+    may_work: bool,
+    may_report: bool,
+    problems: Problems,
+    flash: Option<String>,
+}
+
+impl EventPage<'_> {
+    fn reason_text(&self, r: &str) -> String {
+        match r.split_once(':') {
+            Some((head, rest)) => format!("{} {rest}", self.ctx.label("reason", head)),
+            None => self.ctx.label("reason", r),
+        }
+    }
+
+    fn pick(&self, c: &Candidate) -> String {
+        match (c.engineer_id, c.partner_id, c.team_id) {
+            (Some(u), _, _) => format!("engineer:{}", u.0),
+            (None, Some(p), _) => format!("partner:{}", p.0),
+            (None, None, Some(t)) => format!("team:{}", t.0),
+            _ => String::new(),
+        }
+    }
+
+    fn report_open(&self) -> Option<&ReportView> {
+        self.reports.iter().find(|r| !r.superseded)
+    }
+}
+
+fn entitlement_bits(v: Option<&Value>) -> (String, String, bool, String, bool) {
+    let e = v.cloned().unwrap_or(Value::Null);
+    (s(&e, "contract_number"), s(&e, "level_name"), b(&e, "in_period"), s(&e, "period"), b(&e, "onsite_included"))
+}
+
+async fn build<'a>(
+    s_: &AppState,
+    ctx: &'a Ctx,
+    id: i64,
+    problems: Problems,
+    flash: Option<String>,
+) -> Result<EventPage<'a>, AppError> {
+    let d = detail(&s_.app, &ctx.caller, id).await?;
+    let e = &d.event.data;
+    let mut conn = s_.app.db.reader().acquire().await?;
+    let customer =
+        names(&mut conn, &tables::CUSTOMER, [e.customer_id.0]).await?.remove(&e.customer_id.0).unwrap_or_default();
+    let mut user_ids: Vec<i64> = e.assignee_id.map(|u| u.0).into_iter().collect();
+    user_ids.extend(d.work.iter().map(|w| i(w, "author_id")));
+    user_ids.extend(d.journal.iter().map(|j| i(j, "actor_id")));
+    user_ids.extend(d.told.iter().map(|t| i(t, "user_id")));
+    let users = names(&mut conn, &tables::USER, user_ids).await?;
+    let team = match e.team_id {
+        Some(t) => names(&mut conn, &tables::TEAM, [t.0]).await?.remove(&t.0).unwrap_or_default(),
+        None => String::new(),
+    };
+    let assignee = e.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default();
+    let clocks = d
+        .clocks
+        .iter()
+        .map(|c| {
+            let r = c.get("reading").cloned().unwrap_or(Value::Null);
+            let due = s(&r, "due");
+            ClockView {
+                kind: s(c, "kind"),
+                scope: s(c, "scope"),
+                standing: s(&r, "standing"),
+                due_local: if due.is_empty() { String::new() } else { ctx.at(&due) },
+                due,
+                remaining: i(&r, "remaining"),
+            }
+        })
+        .collect();
+    let actions: Vec<ActionView> = d
+        .available_actions
+        .iter()
+        .map(|k| ActionView { kind: code(k), danger: matches!(k, ActionKind::Cancel | ActionKind::Reject) })
+        .collect();
+    let staff = ctx.is_staff();
+    let candidates = if d.available_actions.contains(&ActionKind::Assign) {
+        fuwu_app::events::intake::suggest(&s_.app, &ctx.caller, id).await?
+    } else {
+        Vec::new()
+    };
+    let approval_for_l2 = e.flow.pending.as_ref().is_some_and(|p| p.purpose == Purpose::EscalateL2);
+    let l2 = if approval_for_l2 && d.available_actions.contains(&ActionKind::Approve) {
+        fuwu_store::events::engineers_of_tier(&mut conn, "L2").await?
+    } else {
+        Vec::new()
+    };
+    let l3 = if d.available_actions.contains(&ActionKind::ConsultL3) {
+        fuwu_store::events::engineers_of_tier(&mut conn, "L3").await?
+    } else {
+        Vec::new()
+    };
+    let approvals = d
+        .approvals
+        .iter()
+        .map(|a| {
+            let (contract, level, in_period, period, onsite_included) = entitlement_bits(a.get("entitlement"));
+            ApprovalView {
+                purpose: s(a, "purpose"),
+                approver: s(a, "approver"),
+                decision: s(a, "decision"),
+                reason: s(a, "decision_reason"),
+                special_case: b(a, "special_case"),
+                contract,
+                level,
+                in_period,
+                period,
+                onsite_included,
+                at: ctx.at(&s(a, "created_at")),
+            }
+        })
+        .collect();
+    let ms = |v: &Value, k: &str| v.get(k).and_then(Value::as_i64).map(|x| ctx.at_ms(x)).unwrap_or_default();
+    let work = d
+        .work
+        .iter()
+        .map(|w| WorkView {
+            kind: s(w, "kind"),
+            body: s(w, "body"),
+            internal: b(w, "internal"),
+            minutes: i(w, "minutes"),
+            author: users.get(&i(w, "author_id")).cloned().unwrap_or_default(),
+            at: ctx.at(&s(w, "created_at")),
+            arrived: ms(w, "arrived_at"),
+            departed: ms(w, "departed_at"),
+        })
+        .collect();
+    let reports = d.reports.iter().map(|r| report_view(ctx, r)).collect::<Vec<_>>();
+    let files = d
+        .attachments
+        .iter()
+        .map(|a| FileView { id: i(a, "id"), name: s(a, "file_name"), size: i(a, "size"), internal: b(a, "internal") })
+        .collect();
+    let journal = d
+        .journal
+        .iter()
+        .rev()
+        .map(|j| {
+            let detail = j.get("detail").cloned().unwrap_or(Value::Null);
+            let note = ["reason", "resolution", "change", "kind"]
+                .iter()
+                .filter_map(|k| detail.get(*k).and_then(Value::as_str).map(str::to_owned))
+                .collect::<Vec<_>>()
+                .join(" · ");
+            JournalView {
+                action: s(j, "action"),
+                who: users.get(&i(j, "actor_id")).cloned().unwrap_or_else(|| ctx.t("journal.system").to_owned()),
+                at: ctx.at(&s(j, "created_at")),
+                note,
+            }
+        })
+        .collect();
+    let told = d
+        .told
+        .iter()
+        .map(|t| (users.get(&i(t, "user_id")).cloned().unwrap_or_default(), ctx.at(&s(t, "created_at"))))
+        .collect();
+    let open = !matches!(e.state, fuwu_core::flow::State::Closed | fuwu_core::flow::State::Cancelled);
+    Ok(EventPage {
+        ctx,
+        customer,
+        assignee,
+        team,
+        clocks,
+        actions,
+        candidates,
+        l2,
+        l3,
+        approval_for_l2,
+        approvals,
+        work,
+        reports,
+        files,
+        journal,
+        told,
+        may_work: open,
+        may_report: staff && open,
+        problems,
+        flash,
+        d,
+    })
+}
+
+fn report_view(ctx: &Ctx, r: &Value) -> ReportView {
+    let c = r.get("content").cloned().unwrap_or(Value::Null);
+    let lines = |k: &str| {
+        c.get(k)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    ReportView {
+        id: i(r, "id"),
+        version: i(r, "report_version"),
+        kind: s(r, "kind"),
+        state: s(r, "state"),
+        findings: s(&c, "findings"),
+        actions_taken: s(&c, "actions_taken"),
+        parts: lines("parts_changed"),
+        versions: lines("versions_changed"),
+        signer: s(r, "signer_name"),
+        signature: s(r, "signature"),
+        confirmed_at: r.get("confirmed_at").and_then(Value::as_i64).map(|x| ctx.at_ms(x)).unwrap_or_default(),
+        method: s(r, "confirm_method"),
+        superseded: b(r, "superseded"),
+        hash: s(r, "content_hash"),
+    }
+}
+
+async fn show(s_: &AppState, ctx: &Ctx, id: i64, problems: Problems, flash: Option<String>) -> Response {
+    let failed = problems.any();
+    match build(s_, ctx, id, problems, flash).await {
+        Ok(p) if failed => render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &p),
+        Ok(p) => render(&p),
+        Err(e) => fail(ctx, e),
+    }
+}
+
+async fn page(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    show(&s_, &ctx, id, Problems::default(), None).await
+}
+
+/// After a form: back to the page, or the page again with the problems beside the fields.
+async fn after(s_: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Response {
+    match r {
+        Ok(()) => Redirect::to(&format!("/events/{id}")).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
+            show(s_, ctx, id, Problems::of(&e), None).await
+        }
+        Err(e) => fail(ctx, e),
+    }
+}
+
+async fn act(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    // The assign form names its choice `pick` = `engineer:12`, `team:3` or `partner:5`.
+    let mut f = f;
+    if let Some(pick) = get(&f, "pick").map(str::to_owned)
+        && let Some((kind, val)) = pick.split_once(':')
+    {
+        f.push((format!("target.{kind}_id"), val.to_owned()));
+        if let Some(r) = get(&f, "reason").map(str::to_owned) {
+            f.push(("target.reason".into(), r));
+        }
+    }
+    let r = match decode::<ActionInput>(&f, &["pick", "target_reason"]) {
+        Ok(mut input) => {
+            if input.action == ActionKind::Assign {
+                input.reason = None;
+            }
+            fuwu_app::events::act::act(&s_.app, &ctx.caller, id, input).await.map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    after(&s_, &ctx, id, r).await
+}
+
+/// `datetime-local` values (`2026-11-25T10:30`) in the user's zone → RFC 3339.
+fn local_times(ctx: &Ctx, f: &mut Fields) {
+    for (k, v) in f.iter_mut() {
+        if matches!(k.as_str(), "planned_at" | "arrived_at" | "departed_at" | "started_at" | "finished_at")
+            && !v.is_empty()
+            && let Ok(dt) = v.parse::<jiff::civil::DateTime>()
+            && let Ok(z) = dt.to_zoned_datetime(ctx.tz.clone())
+        {
+            *v = z.timestamp().to_string();
+        }
+    }
+}
+
+async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(mut f): Form<Fields>) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    local_times(&ctx, &mut f);
+    let r = match decode::<WorkInput>(&f, &[]) {
+        Ok(w) => work::add_work(&s_.app, &ctx.caller, id, w).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(&s_, &ctx, id, r).await
+}
+
+async fn report(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(mut f): Form<Fields>) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    local_times(&ctx, &mut f);
+    let r = match decode::<ReportInput>(&f, &[]) {
+        Ok(rep) => work::submit_report(&s_.app, &ctx.caller, id, rep).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    after(&s_, &ctx, id, r).await
+}
+
+async fn upload(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut m: Multipart) -> Response {
+    let (mut csrf, mut internal, mut file) = (String::new(), false, None);
+    loop {
+        match m.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or_default() {
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "internal" => internal = true,
+                "file" => {
+                    let name = field.file_name().unwrap_or("file").to_owned();
+                    match field.bytes().await {
+                        Ok(bytes) => file = Some((name, bytes)),
+                        Err(_) => return fail(&ctx, AppError::TooLarge(64 * 1024 * 1024)),
+                    }
+                }
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => return fail(&ctx, AppError::bad(format!("upload: {e}"), Some("file"))),
+        }
+    }
+    if let Err(e) = check_csrf(&ctx, &vec![("csrf".into(), csrf)]) {
+        return fail(&ctx, e);
+    }
+    let r = match file {
+        Some((name, bytes)) if !bytes.is_empty() => {
+            work::upload(&s_.app, &ctx.caller, id, &name, internal && ctx.is_staff(), &bytes).await.map(|_| ())
+        }
+        _ => Err(AppError::invalid("file", "required", ctx.t("attachment.choose"))),
+    };
+    after(&s_, &ctx, id, r).await
+}
+
+async fn download(State(s_): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i64, i64)>) -> Response {
+    match work::download(&s_.app, &ctx.caller, id, aid).await {
+        Ok((name, bytes)) => {
+            let mut r = bytes.into_response();
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+            let ascii: String =
+                name.chars().map(|c| if c.is_ascii_alphanumeric() || ".-_".contains(c) { c } else { '_' }).collect();
+            let encoded = super::queues::urlencode(&name);
+            if let Ok(v) =
+                HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
+            {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+            r
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "sign.html")]
+struct SignPage<'a> {
+    ctx: &'a Ctx,
+    event_id: i64,
+    number: String,
+    title: String,
+    customer: String,
+    r: ReportView,
+    problems: Problems,
+}
+
+async fn sign_view(s_: &AppState, ctx: &Ctx, id: i64, rid: i64, problems: Problems) -> Response {
+    let d = match detail(&s_.app, &ctx.caller, id).await {
+        Ok(d) => d,
+        Err(e) => return fail(ctx, e),
+    };
+    let Some(r) = d.reports.iter().find(|r| i(r, "id") == rid) else {
+        return fail(ctx, AppError::NotFound("report"));
+    };
+    let customer = match s_.app.db.reader().acquire().await {
+        Ok(mut conn) => names(&mut conn, &tables::CUSTOMER, [d.event.data.customer_id.0])
+            .await
+            .ok()
+            .and_then(|mut m| m.remove(&d.event.data.customer_id.0))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    let failed = problems.any();
+    let page = SignPage {
+        ctx,
+        event_id: id,
+        number: d.event.data.number.clone(),
+        title: d.event.data.title.clone(),
+        customer,
+        r: report_view(ctx, r),
+        problems,
+    };
+    if failed { render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page) } else { render(&page) }
+}
+
+async fn sign_page(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> Response {
+    sign_view(&s_, &ctx, id, rid, Problems::default()).await
+}
+
+async fn sign(
+    State(s_): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    let r = match decode::<Signature>(&f, &[]) {
+        Ok(sig) => work::sign_report(&s_.app, &ctx.caller, id, rid, sig).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Redirect::to(&format!("/events/{id}/reports/{rid}/print")).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
+            sign_view(&s_, &ctx, id, rid, Problems::of(&e)).await
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+async fn link(
+    State(s_): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    match work::confirmation_link(&s_.app, &ctx.caller, id, rid).await {
+        Ok(l) => {
+            let msg = format!(
+                "{} {} ({} {})",
+                ctx.t("report.link_made"),
+                l.path,
+                ctx.t("report.link_until"),
+                ctx.at(&l.expires_at)
+            );
+            show(&s_, &ctx, id, Problems::default(), Some(msg)).await
+        }
+        Err(e) => after(&s_, &ctx, id, Err(e)).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "print.html")]
+struct PrintPage<'a> {
+    ctx: &'a Ctx,
+    event_id: i64,
+    number: String,
+    title: String,
+    customer: String,
+    r: ReportView,
+}
+
+async fn print(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> Response {
+    let d = match detail(&s_.app, &ctx.caller, id).await {
+        Ok(d) => d,
+        Err(e) => return fail(&ctx, e),
+    };
+    let Some(r) = d.reports.iter().find(|r| i(r, "id") == rid) else {
+        return fail(&ctx, AppError::NotFound("report"));
+    };
+    let customer = match s_.app.db.reader().acquire().await {
+        Ok(mut conn) => names(&mut conn, &tables::CUSTOMER, [d.event.data.customer_id.0])
+            .await
+            .ok()
+            .and_then(|mut m| m.remove(&d.event.data.customer_id.0))
+            .unwrap_or_default(),
+        Err(_) => String::new(),
+    };
+    render(&PrintPage {
+        ctx: &ctx,
+        event_id: id,
+        number: d.event.data.number.clone(),
+        title: d.event.data.title.clone(),
+        customer,
+        r: report_view(&ctx, r),
+    })
+}
+
+const CONFIRM_CSRF: &str = "fuwu_confirm_csrf";
+
+/// The public page behind a one-time confirmation link (no login).
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage {
+    lang: &'static str,
+    t: ConfirmTexts,
+    token: String,
+    csrf: String,
+    number: String,
+    title: String,
+    findings: String,
+    actions_taken: String,
+    error: Option<String>,
+    done: bool,
+}
+
+struct ConfirmTexts {
+    heading: &'static str,
+    findings: &'static str,
+    actions: &'static str,
+    signer: &'static str,
+    submit: &'static str,
+    done: &'static str,
+}
+
+fn confirm_texts(lang: fuwu_core::role::Language) -> ConfirmTexts {
+    use fuwu_core::i18n::t;
+    ConfirmTexts {
+        heading: t(lang, "confirm.heading"),
+        findings: t(lang, "report.findings"),
+        actions: t(lang, "report.actions_taken"),
+        signer: t(lang, "report.signer"),
+        submit: t(lang, "confirm.submit"),
+        done: t(lang, "confirm.done"),
+    }
+}
+
+fn confirm_lang(h: &axum::http::HeaderMap) -> fuwu_core::role::Language {
+    fuwu_core::i18n::language(h.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("zh-CN"))
+}
+
+async fn confirm_page(State(s_): State<AppState>, h: axum::http::HeaderMap, Path(token): Path<String>) -> Response {
+    let lang = confirm_lang(&h);
+    match work::view_by_token(&s_.app, &token).await {
+        Ok(v) => {
+            let c = v.get("content").cloned().unwrap_or(Value::Null);
+            let csrf = fuwu_app::auth::new_secret("");
+            let secure = if s_.config.cookie_secure { "; Secure" } else { "" };
+            let mut r = render(&ConfirmPage {
+                lang: fuwu_core::i18n::code(lang),
+                t: confirm_texts(lang),
+                token,
+                csrf: csrf.clone(),
+                number: s(&v, "event_number"),
+                title: s(&v, "title"),
+                findings: s(&c, "findings"),
+                actions_taken: s(&c, "actions_taken"),
+                error: None,
+                done: false,
+            });
+            if let Ok(v) = HeaderValue::from_str(&format!(
+                "{CONFIRM_CSRF}={csrf}; Path=/confirm; HttpOnly; SameSite=Strict{secure}"
+            )) {
+                r.headers_mut().append(header::SET_COOKIE, v);
+            }
+            r
+        }
+        Err(_) => {
+            (axum::http::StatusCode::NOT_FOUND, fuwu_core::i18n::t(lang, "confirm.invalid").to_owned()).into_response()
+        }
+    }
+}
+
+async fn confirm(
+    State(s_): State<AppState>,
+    h: axum::http::HeaderMap,
+    Path(token): Path<String>,
+    Form(f): Form<Fields>,
+) -> Response {
+    // The token in the path is the credential (single use, 7 days); the form has no session.
+    let lang = confirm_lang(&h);
+    let expected = crate::extract::cookie(&h, CONFIRM_CSRF).unwrap_or_default();
+    let sent = get(&f, "csrf").unwrap_or_default();
+    if expected.is_empty() || !crate::extract::same_secret(sent, &expected) {
+        return (axum::http::StatusCode::FORBIDDEN, "CSRF 校验失败 / CSRF check failed").into_response();
+    }
+    let signer = get(&f, "signer_name").unwrap_or_default().to_owned();
+    let view = work::view_by_token(&s_.app, &token).await;
+    let Ok(v) = view else {
+        return (axum::http::StatusCode::NOT_FOUND, fuwu_core::i18n::t(lang, "confirm.invalid").to_owned())
+            .into_response();
+    };
+    let c = v.get("content").cloned().unwrap_or(Value::Null);
+    let mut page = ConfirmPage {
+        lang: fuwu_core::i18n::code(lang),
+        t: confirm_texts(lang),
+        token: token.clone(),
+        csrf: sent.to_owned(),
+        number: s(&v, "event_number"),
+        title: s(&v, "title"),
+        findings: s(&c, "findings"),
+        actions_taken: s(&c, "actions_taken"),
+        error: None,
+        done: false,
+    };
+    match work::confirm_by_token(&s_.app, &token, &signer).await {
+        Ok(_) => {
+            page.done = true;
+            render(&page)
+        }
+        Err(e) => {
+            page.error = Some(e.to_string());
+            render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+    }
+}

@@ -1,0 +1,319 @@
+//! The web application: server-rendered pages for every role (askama
+//! templates compiled into the binary, every string through the catalogue in
+//! `core::i18n`, times in the user's zone). Pages call the same application
+//! functions as the JSON API; forms carry the session's CSRF token and are
+//! turned into the API's input types (`form.rs`), so validation and messages
+//! are the API's own.
+
+pub mod account;
+pub mod console;
+pub mod event;
+pub mod form;
+pub mod overview;
+pub mod portal;
+pub mod queues;
+pub mod records;
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::{SESSION_COOKIE, cookie};
+use askama::Template;
+use axum::Router;
+use axum::extract::FromRequestParts;
+use axum::http::{HeaderValue, StatusCode, header, request::Parts};
+use axum::response::{IntoResponse, Redirect, Response};
+use fuwu_app::{AppError, Caller, auth};
+use fuwu_core::i18n;
+use fuwu_core::role::{Language, Role};
+use jiff::tz::TimeZone;
+use serde::Serialize;
+
+/// The signed-in user of a page, with what every page shows in its frame.
+pub struct Ctx {
+    pub caller: Caller,
+    pub csrf: String,
+    pub lang: Language,
+    pub tz: TimeZone,
+    pub unread: i64,
+    /// The request path, to mark the current navigation entry.
+    pub path: String,
+}
+
+/// A navigation entry.
+pub struct Nav {
+    pub href: &'static str,
+    pub label: &'static str,
+    pub current: bool,
+}
+
+impl Ctx {
+    /// The catalogue text of a key in the user's language.
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        i18n::t(self.lang, key)
+    }
+
+    /// The text of an enumerated value: `label("state", "in_progress")`.
+    pub fn label(&self, group: &str, value: &str) -> String {
+        let key = format!("{group}.{value}");
+        i18n::t(self.lang, &key).to_owned()
+    }
+
+    /// The text of an enumerated value given as the value itself (serialised to its code).
+    pub fn of<T: Serialize>(&self, group: &str, v: &T) -> String {
+        self.label(group, &code(v))
+    }
+
+    /// The code of an enumerated value (for CSS classes).
+    pub fn code<T: Serialize>(&self, v: &T) -> String {
+        code(v)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        i18n::code(self.lang)
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        match self.lang {
+            Language::ZhCn => "en",
+            Language::En => "zh-CN",
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.caller.user.data.name
+    }
+
+    pub fn role(&self) -> Role {
+        self.caller.role()
+    }
+
+    pub fn role_label(&self) -> String {
+        self.label("role", &code(&self.role()))
+    }
+
+    pub fn is_staff(&self) -> bool {
+        !matches!(self.role(), Role::Customer)
+    }
+
+    pub fn is_customer(&self) -> bool {
+        self.role() == Role::Customer
+    }
+
+    /// A stored instant (ms) as local `YYYY-MM-DD HH:MM`.
+    pub fn at_ms(&self, ms: i64) -> String {
+        jiff::Timestamp::from_millisecond(ms)
+            .map(|t| t.to_zoned_datetime(self.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    /// An RFC 3339 instant as local `YYYY-MM-DD HH:MM`.
+    pub fn at(&self, rfc3339: &str) -> String {
+        match rfc3339.parse::<jiff::Timestamp>() {
+            Ok(t) => t.to_zoned_datetime(self.tz.clone()).strftime("%Y-%m-%d %H:%M").to_string(),
+            Err(_) => rfc3339.to_owned(),
+        }
+    }
+
+    /// A duration in seconds as `2h 05m` / `2小时05分`.
+    pub fn span(&self, secs: impl std::borrow::Borrow<i64>) -> String {
+        let secs = *secs.borrow();
+        let neg = secs < 0;
+        let s = secs.abs();
+        let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+        let text = match self.lang {
+            Language::ZhCn if d > 0 => format!("{d}天{h}小时"),
+            Language::ZhCn => format!("{h}小时{m:02}分"),
+            Language::En if d > 0 => format!("{d}d {h}h"),
+            Language::En => format!("{h}h {m:02}m"),
+        };
+        if neg { format!("-{text}") } else { text }
+    }
+
+    /// The navigation for the user's role.
+    pub fn nav(&self) -> Vec<Nav> {
+        let items: &[(&'static str, &'static str)] = match self.role() {
+            Role::Specialist => &[
+                ("/console", "nav.console"),
+                ("/queues", "nav.queues"),
+                ("/approvals", "nav.approvals"),
+                ("/records", "nav.records"),
+            ],
+            Role::Manager => &[
+                ("/overview", "nav.overview"),
+                ("/queues", "nav.queues"),
+                ("/approvals", "nav.approvals"),
+                ("/console", "nav.console"),
+                ("/records", "nav.records"),
+            ],
+            Role::Admin => &[("/queues", "nav.queues"), ("/records", "nav.records"), ("/overview", "nav.overview")],
+            Role::Engineer | Role::PartnerEngineer => &[("/queues", "nav.queues"), ("/records", "nav.records")],
+            Role::Customer => &[("/portal", "nav.portal"), ("/portal/new", "nav.new_request")],
+        };
+        items
+            .iter()
+            .map(|(href, key)| Nav { href, label: i18n::t(self.lang, key), current: self.path.starts_with(href) })
+            .collect()
+    }
+}
+
+/// The snake_case code of a serialisable enum value.
+pub fn code<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        Ok(other) => other.to_string(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Pages answer a missing or expired session with the login page.
+pub struct ToLogin(String);
+
+impl IntoResponse for ToLogin {
+    fn into_response(self) -> Response {
+        let next: String = self.0.chars().filter(|c| c.is_ascii_alphanumeric() || "/-_?=&.".contains(*c)).collect();
+        Redirect::to(&format!("/login?next={next}")).into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = ToLogin;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let path = parts.uri.path().to_owned();
+        let back = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
+        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| ToLogin(back.clone()))?;
+        let (caller, csrf) = auth::session(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
+        let lang = caller.user.data.language;
+        let tz = TimeZone::get(&caller.user.data.time_zone).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)));
+        let unread = match state.app.db.reader().acquire().await {
+            Ok(mut conn) => fuwu_store::events::unread_count(&mut conn, caller.id().0).await.unwrap_or(0),
+            Err(_) => 0,
+        };
+        Ok(Ctx { caller, csrf, lang, tz, unread, path })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    ctx: &'a Ctx,
+    status: u16,
+    title: String,
+    message: String,
+}
+
+/// Renders a template, or the error page when rendering fails.
+pub fn render<T: Template>(t: &T) -> Response {
+    match t.render() {
+        Ok(html) => html_response(StatusCode::OK, html),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "page rendering failed").into_response()
+        }
+    }
+}
+
+pub fn render_status<T: Template>(status: StatusCode, t: &T) -> Response {
+    let mut r = render(t);
+    if r.status() == StatusCode::OK {
+        *r.status_mut() = status;
+    }
+    r
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut r = (status, html).into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// An application error as a page: the status and the API's message.
+pub fn fail(ctx: &Ctx, e: AppError) -> Response {
+    let (status, detail) = ApiError(e).parts();
+    let title = match status {
+        StatusCode::NOT_FOUND => ctx.t("error.not_found"),
+        StatusCode::FORBIDDEN => ctx.t("error.forbidden"),
+        StatusCode::CONFLICT => ctx.t("error.conflict"),
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => ctx.t("error.invalid"),
+        _ => ctx.t("error.internal"),
+    };
+    let mut message = detail.message;
+    for f in &detail.fields {
+        message.push_str(&format!("；{}：{}", f.field, f.message));
+    }
+    render_status(status, &ErrorPage { ctx, status: status.as_u16(), title: title.to_owned(), message })
+}
+
+/// The security headers of every page: no inline script, no framing.
+pub async fn headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let html_page = !req.uri().path().starts_with("/api/");
+    let mut r = next.run(req).await;
+    if html_page {
+        let h = r.headers_mut();
+        h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; script-src 'self'; style-src 'self'; object-src 'none'; \
+             base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        ));
+        h.entry(header::X_CONTENT_TYPE_OPTIONS).or_insert(HeaderValue::from_static("nosniff"));
+        h.entry(header::REFERRER_POLICY).or_insert(HeaderValue::from_static("same-origin"));
+    }
+    r
+}
+
+/// The start page of each role.
+pub fn home_of(role: Role) -> &'static str {
+    match role {
+        Role::Specialist => "/console",
+        Role::Manager => "/overview",
+        Role::Customer => "/portal",
+        _ => "/queues",
+    }
+}
+
+static JS: &str = include_str!("../../static/fuwu.js");
+
+async fn js() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/static/fuwu.js", axum::routing::get(js))
+        .merge(account::routes())
+        .merge(console::routes())
+        .merge(queues::routes())
+        .merge(event::routes())
+        .merge(portal::routes())
+        .merge(overview::routes())
+        .merge(records::routes())
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every literal key the pages look up is in the catalogue.
+    #[test]
+    fn every_literal_key_is_in_the_catalogue() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut missing = Vec::new();
+        for dir in ["templates", "src/ui", "src"] {
+            for entry in std::fs::read_dir(root.join(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                if !path.is_file() {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for marker in ["ctx.t(\"", " t(lang, \"", "(self.lang, \"", "i18n::t(lang, \""] {
+                    for part in text.split(marker).skip(1) {
+                        let key = part.split('"').next().unwrap_or_default();
+                        let dotted = key.contains('.') && !key.contains(' ') && !key.contains('{');
+                        if dotted && !fuwu_core::i18n::has(key) {
+                            missing.push(format!("{}: {key}", path.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    }
+}

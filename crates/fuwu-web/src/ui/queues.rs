@@ -1,0 +1,242 @@
+//! Queues: my work, my team, unassigned, awaiting my approval, major
+//! incidents, breaching soon — with counts, filters, sorting, pages, and a
+//! fragment the page polls to stay current without reloading.
+
+use super::{Ctx, fail, render};
+use crate::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use fuwu_app::events::Event;
+use fuwu_app::events::queues::{self, QueueCount};
+use fuwu_app::records::{ListParams, Stored};
+use fuwu_app::{AppError, Page};
+use fuwu_core::role::Role;
+use fuwu_store::tables;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap};
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/queues", get(page)).route("/queues/rows", get(rows)).route("/approvals", get(approvals))
+}
+
+#[derive(Debug, Default, Deserialize, Clone)]
+pub struct QueueQuery {
+    #[serde(default)]
+    pub queue: Option<String>,
+    #[serde(default)]
+    pub q: Option<String>,
+    #[serde(default)]
+    pub priority: Option<String>,
+    #[serde(default)]
+    pub state: Option<String>,
+    #[serde(default)]
+    pub sort: Option<String>,
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+impl QueueQuery {
+    fn query_string(&self) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [
+            ("queue", &self.queue),
+            ("q", &self.q),
+            ("priority", &self.priority),
+            ("state", &self.state),
+            ("sort", &self.sort),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", urlencode(v)));
+            }
+        }
+        if let Some(p) = self.page.filter(|p| *p > 1) {
+            parts.push(format!("page={p}"));
+        }
+        parts.join("&")
+    }
+}
+
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// One event in a list.
+pub struct Row {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub customer: String,
+    pub priority: String,
+    pub state: String,
+    pub tier: String,
+    pub assignee: String,
+    pub major: bool,
+    pub sla: String,
+    pub created: String,
+}
+
+/// Names of records by id (customers, users, teams).
+pub async fn names(
+    conn: &mut fuwu_store::Conn,
+    def: &tables::TableDef,
+    ids: impl IntoIterator<Item = i64>,
+) -> Result<HashMap<i64, String>, AppError> {
+    let mut ids: Vec<i64> = ids.into_iter().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let rows = fuwu_store::crud::get_many(conn, def, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|m| {
+            let id = m.get("id")?.as_i64()?;
+            let name = m.get("name")?.as_str()?.to_owned();
+            Some((id, name))
+        })
+        .collect())
+}
+
+pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Result<Vec<Row>, AppError> {
+    let mut conn = s.app.db.reader().acquire().await?;
+    let customers = names(&mut conn, &tables::CUSTOMER, events.iter().map(|e| e.data.customer_id.0)).await?;
+    let users = names(&mut conn, &tables::USER, events.iter().filter_map(|e| e.data.assignee_id.map(|u| u.0))).await?;
+    Ok(events
+        .iter()
+        .map(|e| Row {
+            id: e.id,
+            number: e.data.number.clone(),
+            title: e.data.title.clone(),
+            customer: customers.get(&e.data.customer_id.0).cloned().unwrap_or_default(),
+            priority: super::code(&e.data.priority),
+            state: super::code(&e.data.state),
+            tier: super::code(&e.data.tier),
+            assignee: e.data.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default(),
+            major: e.data.major,
+            sla: e.data.sla_state.clone().unwrap_or_default(),
+            created: ctx.at(&e.created_at),
+        })
+        .collect())
+}
+
+/// The queues a role works from, in tab order.
+fn tabs(role: Role) -> &'static [&'static str] {
+    match role {
+        Role::Specialist | Role::Manager => &["mine", "unassigned", "approvals", "major", "at_risk", "open", "all"],
+        Role::Engineer => &["mine", "team", "at_risk", "major", "open", "all"],
+        Role::PartnerEngineer => &["mine", "open", "all"],
+        Role::Admin => &["open", "major", "at_risk", "all"],
+        Role::Customer => &["open", "all"],
+    }
+}
+
+#[derive(Template)]
+#[template(path = "queues.html")]
+struct QueuesPage<'a> {
+    ctx: &'a Ctx,
+    title_key: &'static str,
+    queue: String,
+    tabs: Vec<(String, i64)>,
+    filter: QueueQuery,
+    rows: Vec<Row>,
+    page: i64,
+    pages: i64,
+    total: i64,
+    refresh: String,
+}
+
+#[derive(Template)]
+#[template(path = "queue_rows.html")]
+struct RowsFragment<'a> {
+    ctx: &'a Ctx,
+    rows: Vec<Row>,
+    total: i64,
+}
+
+async fn load(
+    s: &AppState,
+    ctx: &Ctx,
+    f: &QueueQuery,
+    queue: &str,
+) -> Result<(Page<Stored<Event>>, Vec<Row>), AppError> {
+    let mut filters = BTreeMap::new();
+    filters.insert("queue".to_owned(), queue.to_owned());
+    for (k, v) in [("priority", &f.priority), ("state", &f.state)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            filters.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    let p = ListParams {
+        q: f.q.clone().filter(|q| !q.trim().is_empty()),
+        sort: f.sort.clone().filter(|s| !s.is_empty()),
+        page: f.page,
+        per_page: Some(25),
+        filters,
+    };
+    let page = queues::list(&s.app, &ctx.caller, &p).await?;
+    let rows = to_rows(s, ctx, &page.items).await?;
+    Ok((page, rows))
+}
+
+fn default_queue(role: Role) -> &'static str {
+    tabs(role).first().copied().unwrap_or("open")
+}
+
+async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery, fixed: Option<&'static str>) -> Response {
+    let queue =
+        fixed.map(str::to_owned).or_else(|| f.queue.clone()).unwrap_or_else(|| default_queue(ctx.role()).into());
+    let counts: Vec<QueueCount> = match queues::counts(&s.app, &ctx.caller).await {
+        Ok(c) => c,
+        Err(e) => return fail(ctx, e),
+    };
+    let (page, rows) = match load(s, ctx, &f, &queue).await {
+        Ok(x) => x,
+        Err(e) => return fail(ctx, e),
+    };
+    let tabs = tabs(ctx.role())
+        .iter()
+        .map(|q| ((*q).to_owned(), counts.iter().find(|c| c.queue == *q).map_or(0, |c| c.count)))
+        .collect();
+    let mut fq = f.clone();
+    fq.queue = Some(queue.clone());
+    let refresh = format!("/queues/rows?{}", fq.query_string());
+    let pages = (page.total + page.per_page - 1) / page.per_page.max(1);
+    render(&QueuesPage {
+        ctx,
+        title_key: if fixed.is_some() { "nav.approvals" } else { "nav.queues" },
+        queue,
+        tabs,
+        filter: fq,
+        rows,
+        page: page.page,
+        pages: pages.max(1),
+        total: page.total,
+        refresh,
+    })
+}
+
+async fn page(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
+    show(&s, &ctx, f, None).await
+}
+
+/// The approvals inbox: the approvals queue, each with its entitlement snapshot on the event page.
+async fn approvals(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
+    show(&s, &ctx, f, Some("approvals")).await
+}
+
+async fn rows(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
+    let queue = f.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
+    match load(&s, &ctx, &f, &queue).await {
+        Ok((page, rows)) => render(&RowsFragment { ctx: &ctx, rows, total: page.total }),
+        Err(e) => fail(&ctx, e),
+    }
+}
