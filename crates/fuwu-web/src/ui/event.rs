@@ -122,7 +122,23 @@ pub struct JournalView {
 pub struct ActionView {
     pub kind: String,
     pub danger: bool,
+    /// The step the process expects next: its panel is open.
+    pub primary: bool,
 }
+
+/// Which action is the natural next step, when several are allowed.
+const PRIMARY: [ActionKind; 10] = [
+    ActionKind::Approve,
+    ActionKind::Assign,
+    ActionKind::Accept,
+    ActionKind::Confirm,
+    ActionKind::Resolve,
+    ActionKind::Document,
+    ActionKind::Review,
+    ActionKind::Close,
+    ActionKind::CustomerResponded,
+    ActionKind::FinishOnsite,
+];
 
 #[derive(Template)]
 #[template(path = "event.html")]
@@ -215,10 +231,15 @@ async fn build<'a>(
             }
         })
         .collect();
+    let primary = PRIMARY.iter().find(|k| d.available_actions.contains(k)).or(d.available_actions.first()).copied();
     let actions: Vec<ActionView> = d
         .available_actions
         .iter()
-        .map(|k| ActionView { kind: code(k), danger: matches!(k, ActionKind::Cancel | ActionKind::Reject) })
+        .map(|k| ActionView {
+            kind: code(k),
+            danger: matches!(k, ActionKind::Cancel | ActionKind::Reject),
+            primary: Some(*k) == primary,
+        })
         .collect();
     let staff = ctx.is_staff();
     let candidates = if d.available_actions.contains(&ActionKind::Assign) {

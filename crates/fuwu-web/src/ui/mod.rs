@@ -272,6 +272,11 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 static JS: &str = include_str!("../../static/fuwu.js");
+static ICON: &str = include_str!("../../static/icon.svg");
+
+async fn icon() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/svg+xml"), (header::CACHE_CONTROL, "public, max-age=86400")], ICON)
+}
 
 async fn js() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")], JS)
@@ -280,6 +285,8 @@ async fn js() -> impl IntoResponse {
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/fuwu.js", axum::routing::get(js))
+        .route("/static/icon.svg", axum::routing::get(icon))
+        .route("/favicon.ico", axum::routing::get(icon))
         .merge(account::routes())
         .merge(console::routes())
         .merge(queues::routes())

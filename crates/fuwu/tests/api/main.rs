@@ -8,6 +8,7 @@ mod harness;
 mod access;
 mod accounts;
 mod bad_input;
+mod browser;
 mod cli;
 mod clocks;
 mod flow;

@@ -1,0 +1,432 @@
+//! Browser tests: real headless Chromium (Debian's `chromium` and
+//! `chromium-driver`) driven over WebDriver against the production router on
+//! 127.0.0.1. Every page visited is checked for untranslated catalogue keys,
+//! horizontal scrolling at 360 px, unlabelled form fields and console errors,
+//! and screenshotted at desktop and phone width into `target/screenshots/`.
+
+use crate::harness::{Backend, TestApp, free_port};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+
+/// The browser's own log (chromedriver's extension endpoint).
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (axum::http::Method, Option<String>) {
+        (axum::http::Method::POST, Some(json!({"type": "browser"}).to_string()))
+    }
+}
+
+pub struct Browser {
+    pub c: Client,
+    pub base: String,
+    driver: std::process::Child,
+    shots: std::path::PathBuf,
+    pub pages: Vec<String>,
+}
+
+fn screenshots_dir() -> std::path::PathBuf {
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target"));
+    let d = target.join("screenshots");
+    std::fs::create_dir_all(&d).expect("screenshots dir");
+    d
+}
+
+/// Serves the production router on a loopback port (plain HTTP, so cookies are not `Secure`).
+pub async fn serve(t: &TestApp) -> String {
+    let router =
+        fuwu_web::router(t.app.clone(), fuwu_web::WebConfig { cookie_secure: false, max_body_bytes: 1024 * 1024 });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>()).await;
+    });
+    format!("http://{addr}")
+}
+
+impl Browser {
+    pub async fn start(base: &str) -> Browser {
+        let port = free_port();
+        let driver = std::process::Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver must be installed (apt-get install chromium chromium-driver)");
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let profile = std::env::temp_dir().join(format!("fuwu-chrome-{port}"));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": "/usr/bin/chromium",
+                "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+                         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                         "--disable-quic", "--lang=zh-CN", "--window-size=1280,900",
+                         format!("--user-data-dir={}", profile.display())]
+            },
+            "goog:loggingPrefs": {"browser": "ALL"}
+        });
+        let Value::Object(caps) = caps else { unreachable!() };
+        let mut c = None;
+        for _ in 0..3 {
+            match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{port}"))
+                .await
+            {
+                Ok(client) => {
+                    c = Some(client);
+                    break;
+                }
+                Err(e) => {
+                    eprintln!("webdriver session failed, retrying: {e}");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+        let c = c.expect("a WebDriver session");
+        Browser { c, base: base.to_owned(), driver, shots: screenshots_dir(), pages: Vec::new() }
+    }
+
+    pub async fn go(&self, path: &str) {
+        self.c.goto(&format!("{}{path}", self.base)).await.expect("goto");
+    }
+
+    pub async fn text(&self) -> String {
+        self.c
+            .execute("return document.body.innerText", vec![])
+            .await
+            .expect("text")
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    pub async fn path(&self) -> String {
+        self.c.current_url().await.expect("url").path().to_owned()
+    }
+
+    pub async fn fill(&self, css: &str, text: &str) {
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css} on {}", self.path_sync()));
+        e.clear().await.expect("clear");
+        e.send_keys(text).await.expect("type");
+    }
+
+    fn path_sync(&self) -> String {
+        String::new()
+    }
+
+    pub async fn select(&self, css: &str, value: &str) {
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        e.select_by_value(value).await.unwrap_or_else(|_| panic!("no option {value} in {css}"));
+    }
+
+    /// Clicks without waiting (opening a panel, a button that stays on the page).
+    pub async fn tap(&self, css: &str) {
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        e.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
+    }
+
+    /// Clicks something that loads a new page, and waits until the new page has loaded.
+    pub async fn click(&self, css: &str) {
+        self.c.execute("window.__old_page = true", vec![]).await.expect("js");
+        self.tap(css).await;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let fresh = self
+                .c
+                .execute("return window.__old_page !== true && document.readyState === 'complete'", vec![])
+                .await
+                .map(|v| v == json!(true))
+                .unwrap_or(false);
+            if fresh {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no new page after clicking {css}");
+            tokio::time::sleep(Duration::from_millis(30)).await;
+        }
+    }
+
+    /// Opens the action's panel (if it is not open already).
+    pub async fn open(&self, kind: &str) {
+        let open = self
+            .c
+            .execute(
+                &format!(
+                    "return document.querySelector('details:has(input[name=action][value={kind}])')?.open === true"
+                ),
+                vec![],
+            )
+            .await
+            .expect("js");
+        if open != json!(true) {
+            self.tap(&format!("details:has(input[name=action][value={kind}]) > summary")).await;
+        }
+    }
+
+    /// Opens the action's panel and submits its form.
+    pub async fn action(&self, kind: &str) {
+        let summary = format!("details:has(input[name=action][value={kind}]) > summary");
+        let open: bool = self
+            .c
+            .execute(
+                &format!(
+                    "return document.querySelector('details:has(input[name=action][value={kind}])')?.open === true"
+                ),
+                vec![],
+            )
+            .await
+            .expect("js")
+            .as_bool()
+            .unwrap_or(false);
+        if !open {
+            self.tap(&summary).await;
+        }
+        self.click(&format!("form:has(input[name=action][value={kind}]) button[type=submit]")).await;
+    }
+
+    pub async fn login(&self, login: &str, password: &str) {
+        self.go("/login").await;
+        self.fill("#login", login).await;
+        self.fill("#password", password).await;
+        self.click("form[action='/login'] button[type=submit]").await;
+        let p = self.path().await;
+        assert!(!p.starts_with("/login"), "{login} could not log in: {}", self.text().await);
+    }
+
+    pub async fn logout(&self) {
+        self.click("form[action='/logout'] button").await;
+    }
+
+    /// The checks every page must pass, then screenshots at desktop and phone width.
+    pub async fn check(&mut self, name: &str) {
+        let text = self.text().await;
+        // Untranslated keys: a word that starts with a catalogue group and a dot.
+        let mut groups: Vec<&str> =
+            fuwu_core::i18n::ENTRIES.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
+        groups.sort_unstable();
+        groups.dedup();
+        for word in text.split(|c: char| c.is_whitespace() || "()（）:：,，".contains(c)) {
+            if let Some((head, rest)) = word.split_once('.')
+                && groups.contains(&head)
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_alphanumeric() || "_-.".contains(c))
+            {
+                panic!("{name}: untranslated key {word:?} on the page");
+            }
+        }
+        // Every form field has a label.
+        let unlabelled = self
+            .c
+            .execute(
+                "return [...document.querySelectorAll('input,select,textarea')].filter(e => !['hidden','submit','button'].includes(e.type))\
+                 .filter(e => !(e.id && document.querySelector('label[for=\"'+e.id+'\"]')) && !e.closest('label') && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))\
+                 .map(e => e.name || e.id || e.outerHTML.slice(0, 60))",
+                vec![],
+            )
+            .await
+            .expect("js");
+        assert_eq!(unlabelled, json!([]), "{name}: form fields without a label");
+        // Console errors (CSP violations and script errors are SEVERE).
+        let log = self.c.issue_cmd(BrowserLog).await.unwrap_or(Value::Null);
+        let severe: Vec<&Value> =
+            log.as_array().map(|a| a.iter().filter(|e| e["level"] == "SEVERE").collect()).unwrap_or_default();
+        assert!(severe.is_empty(), "{name}: console errors {severe:?}");
+        // Desktop screenshot, then 360 px: no horizontal scrolling; phone screenshot at 390 × 844.
+        self.shot(&format!("{name}-desktop")).await;
+        self.c.set_window_size(360, 800).await.expect("resize");
+        let overflow = self
+            .c
+            .execute("return document.documentElement.scrollWidth - document.documentElement.clientWidth", vec![])
+            .await
+            .expect("js")
+            .as_i64()
+            .unwrap_or(0);
+        assert!(overflow <= 0, "{name}: scrolls sideways by {overflow}px at 360 px");
+        self.c.set_window_size(390, 844).await.expect("resize");
+        self.shot(&format!("{name}-phone")).await;
+        self.c.set_window_size(1280, 900).await.expect("resize");
+        self.pages.push(name.to_owned());
+    }
+
+    /// Forgets the browser log so far (after a page that is meant to answer 404).
+    pub async fn drain_log(&self) {
+        let _ = self.c.issue_cmd(BrowserLog).await;
+    }
+
+    pub async fn shot(&self, name: &str) {
+        let png = self.c.screenshot().await.expect("screenshot");
+        std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
+    }
+
+    pub async fn stop(mut self) {
+        let _ = self.c.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+const PASSWORD: &str = "fuwu-demo-2026";
+
+/// The main journey: hotline call → dispatch → on-site request → specialist
+/// approves → visit and signature on a phone → customer confirms in the portal
+/// → specialist closes; and a customer who tries another's event gets "not found".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_main_journey_in_chromium() {
+    let mut t = TestApp::new(Backend::Sqlite).await;
+    t.customer_login("cust26", 26).await;
+    let base = serve(&t).await;
+    let mut b = Browser::start(&base).await;
+
+    // The asset of the project l1.nj1 implemented, found by its serial number on the console.
+    let l1 = t.user_id("l1.nj1").await;
+    let (_, projects) = t.get("admin", "/api/v1/projects?customer_id=26").await;
+    let project =
+        projects["items"].as_array().unwrap().iter().find(|p| p["implementation_engineer_id"] == l1).unwrap().clone();
+    let asset = t.first(&format!("/api/v1/assets?project_id={}", project["id"])).await;
+    let serial = asset["serial_number"].as_str().unwrap().to_owned();
+    let (_, contacts) = t.get("admin", "/api/v1/contacts?customer_id=26").await;
+    let phone = contacts["items"][0]["phones"][0].as_str().unwrap().to_owned();
+
+    // 1. The specialist takes the call: phone lookup, then the serial, record, dispatch.
+    b.login("kefu", PASSWORD).await;
+    assert_eq!(b.path().await, "/console");
+    let started = Instant::now();
+    b.fill("#q", &phone).await;
+    b.click("form[role=search] button").await;
+    let text = b.text().await;
+    assert!(text.contains("南京市公安局") && text.contains("服务期内"), "the entitlement at a glance: {text}");
+    b.check("console-lookup").await;
+    b.fill("#q", &serial).await;
+    b.click("form[role=search] button").await;
+    b.fill("form.record input[name=title]", "阵列告警：3 号盘位掉盘 <script>window.__xss=1</script>").await;
+    b.select("form.record select[name=impact]", "significant").await;
+    b.select("form.record select[name=urgency]", "high").await;
+    b.click("form.record button[type=submit]").await;
+    let event_path = b.path().await;
+    assert!(event_path.starts_with("/events/"), "recorded: {event_path}");
+    let text = b.text().await;
+    assert!(text.contains("<script>window.__xss=1</script>"), "the title is shown as text");
+    assert!(text.contains("项目实施工程师"), "the routing suggestion with its reasons: {text}");
+    b.check("event-recorded").await;
+    b.action("assign").await;
+    assert!(b.text().await.contains("已分派"));
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(60), "a hotline call is recorded and dispatched in under a minute ({took:?})");
+    let xss = b.c.execute("return typeof window.__xss", vec![]).await.unwrap();
+    assert_eq!(xss, json!("undefined"), "no script from an event title ever runs");
+    b.go("/queues?queue=mine").await;
+    b.check("queues").await;
+    b.logout().await;
+
+    // 2. The L1 engineer accepts and asks for on-site work.
+    b.login("l1.nj1", PASSWORD).await;
+    b.go(&event_path).await;
+    b.action("accept").await;
+    b.action("request_onsite").await;
+    assert!(b.text().await.contains("待审批"));
+    b.logout().await;
+
+    // 3. The specialist approves from the approvals inbox, with the entitlement beside it.
+    b.login("kefu", PASSWORD).await;
+    b.go("/approvals").await;
+    b.check("approvals").await;
+    b.click(&format!("a[href='{event_path}']")).await;
+    let text = b.text().await;
+    assert!(text.contains("合同权益快照") && text.contains("服务期内"), "{text}");
+    b.check("event-approval").await;
+    b.action("approve").await;
+    assert!(b.text().await.contains("现场服务中"));
+    b.logout().await;
+
+    // 4. On a phone: the engineer records the visit, writes the report, the customer signs.
+    b.c.set_window_size(390, 844).await.unwrap();
+    b.login("l1.nj1", PASSWORD).await;
+    b.go(&event_path).await;
+    b.tap("details:has(#w-body) > summary").await;
+    b.select("#w-kind", "visit").await;
+    b.fill("#w-body", "到场更换 3 号盘位硬盘，重建 RAID6").await;
+    b.click("form[action$='/work'] button[type=submit]").await;
+    b.tap("details:has(#r-findings) > summary").await;
+    b.fill("#r-findings", "3 号盘位硬盘坏道导致掉盘").await;
+    b.fill("#r-actions", "更换硬盘并重建 RAID6，备份任务重跑成功").await;
+    b.fill("#r-parts", "4TB SAS 硬盘 ×1").await;
+    b.click("form[action$='/report'] button[type=submit]").await;
+    b.click("a[href$='/sign']").await;
+    b.fill("#signer", "孙刚").await;
+    // A finger on the pad: pointer events on the canvas.
+    b.c.execute(
+        "const c = document.querySelector('canvas.sigpad'); const r = c.getBoundingClientRect();\
+         const ev = (t, x, y) => c.dispatchEvent(new PointerEvent(t, {clientX: r.left + x, clientY: r.top + y, pointerId: 1, bubbles: true}));\
+         ev('pointerdown', 20, 40); for (let i = 0; i < 30; i++) ev('pointermove', 20 + i * 8, 40 + (i % 5) * 10); ev('pointerup', 260, 60);",
+        vec![],
+    )
+    .await
+    .unwrap();
+    b.check("sign").await;
+    b.c.set_window_size(390, 844).await.unwrap();
+    b.click("form[action$='/sign'] button[type=submit]").await;
+    assert!(b.path().await.ends_with("/print"), "the signed report as the customer's copy");
+    let text = b.text().await;
+    assert!(text.contains("孙刚") && text.contains("现场签字"), "{text}");
+    let img = b.c.find(Locator::Css("img.signature")).await.expect("the signature is on the copy");
+    assert!(img.attr("src").await.unwrap().unwrap_or_default().starts_with("data:image/png;base64,"));
+    b.shot("report-print-phone").await;
+    b.c.set_window_size(1280, 900).await.unwrap();
+    b.go(&event_path).await;
+    b.open("resolve").await;
+    b.fill("#resolution", "更换故障硬盘，RAID 重建完成").await;
+    b.click("form:has(input[name=action][value=resolve]) button[type=submit]").await;
+    assert!(b.text().await.contains("已解决"));
+    b.logout().await;
+
+    // 5. The customer confirms in the portal and sees no internal notes.
+    b.login("cust26", "long-enough-1").await;
+    assert_eq!(b.path().await, "/portal");
+    b.check("portal").await;
+    b.click(&format!("a[href='{event_path}']")).await;
+    assert!(!b.text().await.contains("处理过程"), "customers do not see the internal timeline");
+    b.check("portal-event").await;
+    b.action("confirm").await;
+    b.logout().await;
+
+    // 6. The specialist documents and closes.
+    b.login("kefu", PASSWORD).await;
+    b.go(&event_path).await;
+    b.open("document").await;
+    b.fill("#no-article", "已有同类知识文章").await;
+    b.click("form:has(input[name=action][value=document]) button[type=submit]").await;
+    b.action("close").await;
+    assert!(b.text().await.contains("已关闭"), "{}", b.text().await);
+    b.check("event-closed").await;
+    b.go("/records/customers").await;
+    b.check("records").await;
+    b.go("/account").await;
+    b.check("account").await;
+    b.logout().await;
+
+    // 7. Another customer's contact tries the URL: not found.
+    b.login("customer2", PASSWORD).await;
+    b.go(&event_path).await;
+    let text = b.text().await;
+    assert!(text.contains("未找到") && !text.contains("阵列告警"), "{text}");
+    b.drain_log().await;
+    b.logout().await;
+
+    // The manager's overview.
+    b.login("manager", PASSWORD).await;
+    b.check("overview").await;
+    b.stop().await;
+}
