@@ -114,7 +114,7 @@ fn open_rows(r: &LookupResult) -> Vec<Vec<OpenRow>> {
 }
 
 async fn show(s: &AppState, ctx: &Ctx, q: String, problems: Problems, sent: Fields) -> Response {
-    if let Err(e) = ctx.caller.require(Cap::RecordEvents) {
+    if let Err(e) = ctx.caller.require(Cap::Lookup) {
         return fail(ctx, e);
     }
     match search(s, ctx, &q).await {

@@ -15,6 +15,7 @@ mod flow;
 mod intake;
 mod lookup;
 mod mail;
+mod pages;
 mod records;
 mod service;
 mod walk;

@@ -1,0 +1,190 @@
+//! Pages over HTTP: every form post without the session's CSRF token is
+//! refused and changes nothing; HTML in titles, notes and names is shown as
+//! text; the English pages are complete; customers see only their own.
+
+use crate::harness::{Backend, TestApp};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
+use serde_json::json;
+use tower::ServiceExt;
+
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn session(t: &TestApp, login: &str, password: &str) -> Session {
+    let s = fuwu_app::auth::login(&t.app, login, password, "test").await.expect("login");
+    Session { cookie: format!("fuwu_session={}", s.token), csrf: s.csrf }
+}
+
+async fn page(t: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
+    let req = Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn post(t: &TestApp, s: &Session, path: &str, form: &str) -> (StatusCode, String) {
+    let req = Request::post(path)
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form.to_owned()))
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+const PASSWORD: &str = "fuwu-demo-2026";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_post_without_the_csrf_token_is_refused() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let s = session(&t, "kefu", PASSWORD).await;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "CSRF 测试", "impact": "moderate", "urgency": "medium"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let audit = t.audit_rows().await;
+    let (_, before) = t.get("kefu", &format!("/api/v1/events/{id}/journal")).await;
+    let forms = [
+        (
+            "/events/new".to_owned(),
+            format!("customer_id=26&asset_id={}&kind=fault&title=x&impact=minor&urgency=low", asset["id"]),
+        ),
+        (format!("/events/{id}/act"), "action=cancel&reason=x".to_owned()),
+        (format!("/events/{id}/work"), "kind=note&body=x".to_owned()),
+        (format!("/events/{id}/report"), "kind=service&findings=x&actions_taken=y".to_owned()),
+        (format!("/events/{id}/reports/1/sign"), "signer_name=x&signature=y".to_owned()),
+        (format!("/events/{id}/reports/1/link"), String::new()),
+        (
+            "/account/password".to_owned(),
+            "current_password=fuwu-demo-2026&new_password=another-long-1&repeat=another-long-1".to_owned(),
+        ),
+        ("/account/language".to_owned(), "language=en".to_owned()),
+        ("/account/notifications/read".to_owned(), String::new()),
+        ("/records/customers".to_owned(), "name=伪造客户".to_owned()),
+        ("/records/customers/1".to_owned(), "name=伪造客户&version=1".to_owned()),
+        ("/logout".to_owned(), String::new()),
+    ];
+    for (path, form) in &forms {
+        for bad in ["", "&csrf=", "&csrf=0000"] {
+            let (status, body) = post(&t, &s, path, &format!("{form}{bad}")).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{path} without a valid token: {body}");
+        }
+    }
+    // The multipart upload too.
+    let boundary = "XyZ";
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.log\"\r\n\r\nlog\r\n--{boundary}--\r\n"
+    );
+    let req = Request::post(format!("/events/{id}/attachments"))
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    assert_eq!(t.router.clone().oneshot(req).await.unwrap().status(), StatusCode::FORBIDDEN);
+    // Nothing changed: no audit row, no journal row, the session still works.
+    assert_eq!(t.audit_rows().await, audit);
+    let (_, after) = t.get("kefu", &format!("/api/v1/events/{id}/journal")).await;
+    assert_eq!(before, after);
+    assert_eq!(page(&t, &s, "/queues").await.0, StatusCode::OK);
+    // With the token the same post works.
+    let (status, _) = post(&t, &s, &format!("/events/{id}/work"), &format!("kind=note&body=ok&csrf={}", s.csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_in_titles_notes_and_names_is_text_everywhere() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let evil = "<script>alert(1)</script><img src=x onerror=alert(2)>";
+    // A customer named with markup.
+    let (_, c) = t.get("admin", "/api/v1/customers/26").await;
+    let mut body = c.clone();
+    for k in ["id", "created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body["name"] = json!(format!("南京市公安局{evil}"));
+    let (s, v) = t.call("admin", "PUT", "/api/v1/customers/26", Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": format!("标题{evil}"), "description": format!("描述{evil}"), "impact": "moderate", "urgency": "medium"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let (s, _) = t
+        .call(
+            "kefu",
+            "POST",
+            &format!("/api/v1/events/{id}/work"),
+            Some(json!({"kind": "note", "body": format!("备注{evil}")})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let kefu = session(&t, "kefu", PASSWORD).await;
+    let serial = asset["serial_number"].as_str().unwrap();
+    for path in [
+        format!("/events/{id}"),
+        "/queues?queue=all".to_owned(),
+        "/queues/rows?queue=all".to_owned(),
+        format!("/console?q={serial}"),
+        "/records/customers?q=%E5%8D%97%E4%BA%AC%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80".to_owned(),
+        "/records/customers/26".to_owned(),
+        "/records/customers/26/edit".to_owned(),
+    ] {
+        let (status, html) = page(&t, &kefu, &path).await;
+        assert_eq!(status, StatusCode::OK, "{path}");
+        assert!(!html.contains("<script>alert") && !html.contains("<img src=x"), "{path} shows markup unescaped");
+        assert!(
+            html.contains("&#60;script&#62;alert(1)") || html.contains("&lt;script&gt;alert(1)"),
+            "{path} shows it as text"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pages_in_english_and_the_customers_boundaries() {
+    let mut t = TestApp::new(Backend::Sqlite).await;
+    let s = session(&t, "kefu", PASSWORD).await;
+    let (status, _) = post(&t, &s, "/account/language", &format!("language=en&csrf={}", s.csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, html) = page(&t, &s, "/queues").await;
+    assert!(
+        html.contains("lang=\"en\"") && html.contains("Queues") && html.contains("Log out"),
+        "English after the switch"
+    );
+    // A customer contact: its own events only; another's is "not found"; no internal notes.
+    t.customer_login("cust26", 26).await;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, mine) = t.call("cust26", "POST", "/api/v1/events", Some(json!({"kind": "consultation", "asset_id": asset["id"], "title": "门户提问", "impact": "minor", "urgency": "low"}))).await;
+    let (s2, _) = t
+        .call(
+            "kefu",
+            "POST",
+            &format!("/api/v1/events/{}/work", mine["id"]),
+            Some(json!({"kind": "note", "internal": true, "body": "内部备注：客户合同下月到期"})),
+        )
+        .await;
+    assert_eq!(s2, StatusCode::CREATED);
+    let other_asset = t.first("/api/v1/assets?customer_id=6").await;
+    let (_, other) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": other_asset["id"], "title": "别家的事件", "impact": "minor", "urgency": "low"}))).await;
+    let cust = session(&t, "cust26", "long-enough-1").await;
+    let (status, html) = page(&t, &cust, &format!("/events/{}", mine["id"])).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("门户提问") && !html.contains("内部备注"), "no internal notes for customers");
+    let (status, html) = page(&t, &cust, &format!("/events/{}", other["id"])).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!html.contains("别家的事件"));
+    let (_, html) = page(&t, &cust, "/portal").await;
+    assert!(html.contains("门户提问") && !html.contains("别家的事件"));
+    let (status, _) = page(&t, &cust, "/console").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "the console is the service centre's");
+    let (status, _) = page(&t, &cust, "/overview").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Without a session every page leads to the login page.
+    let req = Request::get("/queues").body(Body::empty()).unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    assert_eq!(resp.headers()[header::LOCATION], "/login?next=/queues");
+}
