@@ -347,3 +347,113 @@ pub async fn sla_sweep(
     s.remove().await;
     Ok(result)
 }
+
+/// Server-side render time of the main pages with the demo data (plus `events`
+/// recorded events): each page requested `rounds` times through the production
+/// router in-process, as the role that uses it. Also the size of the script
+/// and stylesheet every page loads.
+pub async fn pages(events: usize, rounds: usize, database: Option<&str>) -> Result<Value, CliError> {
+    use tower::ServiceExt;
+    let s = scratch(database, "pages").await?;
+    let dialect = s.db.dialect.name();
+    let config = fuwu_app::AppConfig { files_dir: s.dir.join("files"), ..Default::default() };
+    let app = App::new(s.db.clone(), config);
+    crate::demo::fill(&app).await?;
+    let login = |l: &'static str| {
+        let app = app.clone();
+        async move { fuwu_app::auth::login(&app, l, crate::demo::DEMO_PASSWORD, "bench").await }
+    };
+    let kefu = login("kefu").await?;
+    let manager = login("manager").await?;
+    let l1 = login("l1.nj1").await?;
+    let customer = login("customer").await?;
+    // Events to fill the queues: recorded by the specialist for assets across the customers.
+    let mut conn = app.db.reader().acquire().await?;
+    let assets = fuwu_store::crud::list(
+        &mut conn,
+        &tables::ASSET,
+        &fuwu_store::crud::ListSpec { limit: 10_000, ..Default::default() },
+    )
+    .await?
+    .0;
+    let (contacts, _) = fuwu_store::crud::list(
+        &mut conn,
+        &tables::CONTACT,
+        &fuwu_store::crud::ListSpec { limit: 1, ..Default::default() },
+    )
+    .await?;
+    let phone = contacts.first().and_then(|c| c.get("phones")?.get(0)?.as_str().map(str::to_owned)).unwrap_or_default();
+    drop(conn);
+    let mut last = 0;
+    for i in 0..events {
+        let a = &assets[i % assets.len().max(1)];
+        let impact = ["significant", "moderate", "minor", "extensive"][i % 4];
+        let input: fuwu_app::events::intake::NewEvent = serde_json::from_value(json!({
+            "kind": "fault", "asset_id": a.get("id"), "title": TITLES[i % TITLES.len()],
+            "impact": impact, "urgency": "medium"
+        }))
+        .map_err(|e| CliError(e.to_string()))?;
+        last = fuwu_app::events::intake::record(&app, &kefu.caller, input).await?.id;
+    }
+    let router = fuwu_web::router(app.clone(), fuwu_web::WebConfig::default());
+    let pages: Vec<(&str, &str, String)> = vec![
+        ("console_lookup", "kefu", format!("/console?q={phone}")),
+        ("queues", "kefu", "/queues?queue=open".into()),
+        ("queue_rows", "kefu", "/queues/rows?queue=open".into()),
+        ("approvals", "kefu", "/approvals".into()),
+        ("event", "kefu", format!("/events/{last}")),
+        ("overview", "manager", "/overview".into()),
+        ("engineer_queues", "l1.nj1", "/queues".into()),
+        ("portal", "customer", "/portal".into()),
+        ("records_customers", "kefu", "/records/customers".into()),
+        ("account", "kefu", "/account".into()),
+    ];
+    let cookie = |who: &str| {
+        let t = match who {
+            "manager" => &manager.token,
+            "l1.nj1" => &l1.token,
+            "customer" => &customer.token,
+            _ => &kefu.token,
+        };
+        format!("fuwu_session={t}")
+    };
+    let mut out = serde_json::Map::new();
+    let mut worst_p95: f64 = 0.0;
+    for (name, who, path) in &pages {
+        let mut times = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            let req = axum::http::Request::get(path.as_str())
+                .header(axum::http::header::COOKIE, cookie(who))
+                .body(axum::body::Body::empty())
+                .map_err(|e| CliError(e.to_string()))?;
+            let t0 = Instant::now();
+            let resp = router.clone().oneshot(req).await.map_err(|e| CliError(e.to_string()))?;
+            let status = resp.status();
+            let _ = resp.into_body().collect().await.map_err(|e| CliError(e.to_string()))?;
+            times.push(t0.elapsed().as_secs_f64() * 1000.0);
+            if !status.is_success() {
+                return Err(CliError(format!("{path} as {who}: {status}")));
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        let p95 = percentile(&times, 0.95);
+        worst_p95 = worst_p95.max(p95);
+        out.insert(
+            (*name).to_owned(),
+            json!({"path": path, "as": who, "p50_ms": percentile(&times, 0.5), "p95_ms": p95, "max_ms": percentile(&times, 1.0)}),
+        );
+    }
+    drop(router);
+    s.remove().await;
+    Ok(json!({
+        "scenario": "pages",
+        "database": dialect,
+        "events": events,
+        "rounds": rounds,
+        "pages": out,
+        "worst_p95_ms": worst_p95,
+        "js_bytes": fuwu_web::ui::JS_BYTES,
+        "css_bytes": fuwu_web::ui::CSS_BYTES,
+        "peak_rss_mb": peak_rss_mb(),
+    }))
+}

@@ -104,6 +104,17 @@ pub enum BenchScenario {
         #[arg(long)]
         database: Option<String>,
     },
+    /// Server-side render time of the main pages with the demo data.
+    Pages {
+        /// Events recorded first, to fill the queues.
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
+        /// Requests per page.
+        #[arg(long, default_value_t = 50)]
+        rounds: usize,
+        #[arg(long)]
+        database: Option<String>,
+    },
     /// Events recorded through the HTTP API by a specialist, against the raw insert rate.
     Intake {
         #[arg(long, default_value_t = 20_000)]
@@ -260,6 +271,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup { file } => backup(&cfg, &file).await,
         Command::Bench { scenario: BenchScenario::SlaSweep { open_events, sweeps, due_per_sweep, database } } => {
             let r = crate::bench::sla_sweep(open_events, sweeps, due_per_sweep, database.as_deref()).await?;
+            println!("{r}");
+            Ok(())
+        }
+        Command::Bench { scenario: BenchScenario::Pages { events, rounds, database } } => {
+            eprintln!("bench pages: {events} events, {rounds} requests per page");
+            let r = crate::bench::pages(events, rounds.max(1), database.as_deref()).await?;
             println!("{r}");
             Ok(())
         }

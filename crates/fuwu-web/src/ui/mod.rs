@@ -272,6 +272,10 @@ pub fn home_of(role: Role) -> &'static str {
 }
 
 static JS: &str = include_str!("../../static/fuwu.js");
+/// The size of the one script every page loads.
+pub const JS_BYTES: usize = include_str!("../../static/fuwu.js").len();
+/// The size of the one stylesheet.
+pub const CSS_BYTES: usize = include_str!("../../static/fuwu.css").len();
 static ICON: &str = include_str!("../../static/icon.svg");
 
 async fn icon() -> impl IntoResponse {

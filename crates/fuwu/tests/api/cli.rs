@@ -129,3 +129,17 @@ fn bench_sla_sweep_prints_its_figures_last() {
     assert_eq!((v["scenario"].as_str(), v["checked"].as_u64()), (Some("sla-sweep"), Some(40)));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn bench_pages_prints_render_times_last() {
+    let dir = std::env::temp_dir().join(format!("fuwu-pages-cli-{}", std::process::id()));
+    let (ok, out, err) = fuwu(&dir, &["bench", "pages", "--events", "30", "--rounds", "3"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v["scenario"], "pages");
+    for page in ["console_lookup", "queues", "event", "approvals", "overview", "portal", "records_customers"] {
+        assert!(v["pages"][page]["p95_ms"].as_f64().is_some(), "{page} missing: {v}");
+    }
+    assert!(v["js_bytes"].as_u64().unwrap() < 16 * 1024, "the script stays small");
+    let _ = std::fs::remove_dir_all(&dir);
+}
