@@ -445,4 +445,10 @@ pub static ENTRIES: &[Entry] = &[
     ("field.tier", "层级", "Tier"),
     ("field.time_zone", "时区", "Time zone"),
     ("field.title", "职务", "Title"),
+    ("approval.none_waiting", "没有待审批的申请", "Nothing waiting for approval"),
+    ("approval.requested_by", "申请人", "Requested by"),
+    ("approval.period", "服务期", "Service period"),
+    ("approval.decide_on_event", "在事件页指定二线工程师并审批", "Name the L2 engineer on the event page"),
+    ("approval.reject_reason", "驳回原因", "Why rejected"),
+    ("clock.figures", "用时（工作时间 / 自然时间）", "Time taken (working / wall)"),
 ];

@@ -155,6 +155,8 @@ struct EventPage<'a> {
     l3: Vec<(i64, String)>,
     approval_for_l2: bool,
     approvals: Vec<ApprovalView>,
+    /// Per clock: kind, scope, working time, wall time, met (`met` / `breached` / running).
+    figures: Vec<(String, String, String, String, String)>,
     work: Vec<WorkView>,
     reports: Vec<ReportView>,
     files: Vec<FileView>,
@@ -294,6 +296,18 @@ async fn build<'a>(
         })
         .collect();
     let reports = d.reports.iter().map(|r| report_view(ctx, r)).collect::<Vec<_>>();
+    let figures = d
+        .figures
+        .iter()
+        .map(|f| {
+            let met = match f.met {
+                Some(true) => "met",
+                Some(false) => "breached",
+                None => "running",
+            };
+            (code(&f.kind), code(&f.scope), ctx.span(f.business_seconds), ctx.span(f.wall_seconds), met.to_owned())
+        })
+        .collect();
     let files = d
         .attachments
         .iter()
@@ -336,6 +350,7 @@ async fn build<'a>(
         l3,
         approval_for_l2,
         approvals,
+        figures,
         work,
         reports,
         files,

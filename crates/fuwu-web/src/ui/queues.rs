@@ -143,7 +143,6 @@ fn tabs(role: Role) -> &'static [&'static str] {
 #[template(path = "queues.html")]
 struct QueuesPage<'a> {
     ctx: &'a Ctx,
-    title_key: &'static str,
     queue: String,
     tabs: Vec<(String, i64)>,
     filter: QueueQuery,
@@ -191,9 +190,8 @@ fn default_queue(role: Role) -> &'static str {
     tabs(role).first().copied().unwrap_or("open")
 }
 
-async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery, fixed: Option<&'static str>) -> Response {
-    let queue =
-        fixed.map(str::to_owned).or_else(|| f.queue.clone()).unwrap_or_else(|| default_queue(ctx.role()).into());
+async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery) -> Response {
+    let queue = f.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
     let counts: Vec<QueueCount> = match queues::counts(&s.app, &ctx.caller).await {
         Ok(c) => c,
         Err(e) => return fail(ctx, e),
@@ -212,7 +210,6 @@ async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery, fixed: Option<&'static str
     let pages = (page.total + page.per_page - 1) / page.per_page.max(1);
     render(&QueuesPage {
         ctx,
-        title_key: if fixed.is_some() { "nav.approvals" } else { "nav.queues" },
         queue,
         tabs,
         filter: fq,
@@ -225,12 +222,79 @@ async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery, fixed: Option<&'static str
 }
 
 async fn page(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
-    show(&s, &ctx, f, None).await
+    show(&s, &ctx, f).await
 }
 
-/// The approvals inbox: the approvals queue, each with its entitlement snapshot on the event page.
-async fn approvals(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
-    show(&s, &ctx, f, Some("approvals")).await
+/// A request waiting for the user's decision, with the entitlement it rests on.
+pub struct Request {
+    pub row: Row,
+    pub version: i64,
+    pub purpose: String,
+    pub special_case: bool,
+    pub requested_by: String,
+    pub requested_at: String,
+    pub contract: String,
+    pub level: String,
+    pub period: String,
+    pub in_period: bool,
+    pub period_dates: String,
+    pub onsite_included: bool,
+    pub approver: String,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+struct ApprovalsPage<'a> {
+    ctx: &'a Ctx,
+    requests: Vec<Request>,
+}
+
+/// The approvals inbox: each waiting request with its entitlement snapshot beside
+/// it, approve or reject in place (an L2 request names its engineer on the event page).
+async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
+    let r = async {
+        let mut filters = BTreeMap::new();
+        filters.insert("queue".to_owned(), "approvals".to_owned());
+        let p = ListParams { q: None, sort: Some("created_at".into()), page: None, per_page: Some(50), filters };
+        let page = queues::list(&s.app, &ctx.caller, &p).await?;
+        let rows = to_rows(&s, &ctx, &page.items).await?;
+        let mut conn = s.app.db.reader().acquire().await?;
+        let mut out = Vec::new();
+        let mut asked_by = Vec::new();
+        for (e, row) in page.items.iter().zip(rows) {
+            let all = fuwu_app::events::act::approvals(&mut conn, e.id).await?;
+            let pending = all.into_iter().rev().find(|a| a.get("decision").is_none_or(serde_json::Value::is_null));
+            let a = pending.unwrap_or(serde_json::Value::Null);
+            let ent = a.get("entitlement").cloned().unwrap_or(serde_json::Value::Null);
+            let txt = |v: &serde_json::Value, k: &str| v.get(k).and_then(|x| x.as_str()).unwrap_or_default().to_owned();
+            asked_by.push(a.get("requested_by").and_then(serde_json::Value::as_i64).unwrap_or_default());
+            out.push(Request {
+                row,
+                version: e.version,
+                purpose: txt(&a, "purpose"),
+                special_case: a.get("special_case").and_then(serde_json::Value::as_bool).unwrap_or(false),
+                requested_by: String::new(),
+                requested_at: ctx.at(&txt(&a, "created_at")),
+                contract: txt(&ent, "contract_number"),
+                level: txt(&ent, "level_name"),
+                period: txt(&ent, "period"),
+                in_period: ent.get("in_period").and_then(serde_json::Value::as_bool).unwrap_or(false),
+                period_dates: format!("{} – {}", txt(&ent, "start_date"), txt(&ent, "end_date")),
+                onsite_included: ent.get("onsite_included").and_then(serde_json::Value::as_bool).unwrap_or(false),
+                approver: txt(&a, "approver"),
+            });
+        }
+        let who = names(&mut conn, &tables::USER, asked_by.iter().copied()).await?;
+        for (r, id) in out.iter_mut().zip(asked_by) {
+            r.requested_by = who.get(&id).cloned().unwrap_or_default();
+        }
+        Ok::<_, AppError>(out)
+    }
+    .await;
+    match r {
+        Ok(requests) => render(&ApprovalsPage { ctx: &ctx, requests }),
+        Err(e) => fail(&ctx, e),
+    }
 }
 
 async fn rows(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {

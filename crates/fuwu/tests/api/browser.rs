@@ -342,12 +342,13 @@ async fn the_main_journey_in_chromium() {
     // 3. The specialist approves from the approvals inbox, with the entitlement beside it.
     b.login("kefu", PASSWORD).await;
     b.go("/approvals").await;
-    b.check("approvals").await;
-    b.click(&format!("a[href='{event_path}']")).await;
     let text = b.text().await;
-    assert!(text.contains("合同权益快照") && text.contains("服务期内"), "{text}");
+    assert!(text.contains("合同权益快照") && text.contains("服务期内") && text.contains("含现场服务"), "{text}");
+    b.check("approvals").await;
+    b.go(&event_path).await;
     b.check("event-approval").await;
-    b.action("approve").await;
+    b.go("/approvals").await;
+    b.click(&format!("form[action='{event_path}/act']:has(input[value=approve]) button")).await;
     assert!(b.text().await.contains("现场服务中"));
     b.logout().await;
 
@@ -428,5 +429,15 @@ async fn the_main_journey_in_chromium() {
     // The manager's overview.
     b.login("manager", PASSWORD).await;
     b.check("overview").await;
+    // English, per user: the same pages, complete.
+    b.click("form[action='/account/language'] button").await;
+    assert!(b.text().await.contains("Notifications"), "the account page in English");
+    b.check("account-en").await;
+    b.go("/overview").await;
+    assert!(b.text().await.contains("By priority"));
+    b.check("overview-en").await;
+    b.go(&event_path).await;
+    assert!(b.text().await.contains("Closed"));
+    b.check("event-en").await;
     b.stop().await;
 }
