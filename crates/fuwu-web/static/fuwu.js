@@ -26,6 +26,14 @@
   }
   tick();
   setInterval(tick, 1000);
+  // "/" jumps to the page's search box (the console, queues, records).
+  document.addEventListener("keydown", function (e) {
+    var tag = (document.activeElement && document.activeElement.tagName) || "";
+    if (e.key === "/" && !/INPUT|TEXTAREA|SELECT/.test(tag)) {
+      var q = document.querySelector("input[name=q]");
+      if (q) { e.preventDefault(); q.focus(); q.select(); }
+    }
+  });
   // Back links.
   document.querySelectorAll("[data-back]").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); history.back(); });

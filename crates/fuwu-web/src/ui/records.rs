@@ -159,6 +159,10 @@ async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery)
         per_page: Some(25),
         filters: BTreeMap::new(),
     };
+    let refs = match references(s, ctx, R::DEF).await {
+        Ok(r) => r,
+        Err(e) => return fail(ctx, e),
+    };
     match fuwu_app::records::list::<R>(&s.app, &ctx.caller, &p).await {
         Ok(page) => {
             let cols = columns::<R>();
@@ -167,7 +171,7 @@ async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery)
                 .iter()
                 .map(|it| {
                     let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
-                    (it.id, cols.iter().map(|c| show(v.get(*c))).collect())
+                    (it.id, cols.iter().map(|c| named(&refs, c, v.get(*c))).collect())
                 })
                 .collect();
             let pages = ((page.total + page.per_page - 1) / page.per_page.max(1)).max(1);
@@ -206,10 +210,14 @@ struct ViewPage<'a> {
 }
 
 async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> Response {
+    let refs = match references(s, ctx, R::DEF).await {
+        Ok(r) => r,
+        Err(e) => return fail(ctx, e),
+    };
     match fuwu_app::records::get::<R>(&s.app, &ctx.caller, id).await {
         Ok(it) => {
             let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
-            let fields = R::DEF.cols.iter().map(|c| (c.name, show(v.get(c.name)))).collect();
+            let fields = R::DEF.cols.iter().map(|c| (c.name, named(&refs, c.name, v.get(c.name)))).collect();
             render(&ViewPage { ctx, kind, id, fields, updated: ctx.at(&it.updated_at) })
         }
         Err(e) => fail(ctx, e),
@@ -227,6 +235,49 @@ pub struct FieldView {
     pub value: String,
     pub checked: bool,
     pub problem: String,
+    /// A reference: the records it may name (for users who see them all).
+    pub options: Option<Vec<(i64, String)>>,
+}
+
+/// What a record is called in a list: its name, number, serial or login.
+fn label_of(m: &Map<String, Value>) -> Option<String> {
+    ["name", "number", "serial_number", "login", "date"].iter().find_map(|k| m.get(*k)?.as_str().map(str::to_owned))
+}
+
+/// The names behind each single reference column of `def`, for users who see
+/// every customer (service centre, managers, administrators); empty otherwise,
+/// so nobody learns a name through a drop-down.
+async fn references(
+    s: &AppState,
+    ctx: &Ctx,
+    def: &'static fuwu_store::tables::TableDef,
+) -> Result<BTreeMap<&'static str, Vec<(i64, String)>>, AppError> {
+    let mut out = BTreeMap::new();
+    if fuwu_core::access::customer_scope(&ctx.caller.actor) != fuwu_core::access::CustomerScope::All || !ctx.is_staff()
+    {
+        return Ok(out);
+    }
+    let mut conn = s.app.db.reader().acquire().await?;
+    for c in def.cols {
+        let Some(r) = c.refs.filter(|r| !r.many) else { continue };
+        let Some(target) = fuwu_store::tables::by_entity(r.entity) else { continue };
+        let spec = fuwu_store::crud::ListSpec { limit: 2000, no_count: true, ..Default::default() };
+        let (rows, _) = fuwu_store::crud::list(&mut conn, target, &spec).await?;
+        let mut opts: Vec<(i64, String)> =
+            rows.iter().filter_map(|m| Some((m.get("id")?.as_i64()?, label_of(m).unwrap_or_default()))).collect();
+        opts.sort_by(|a, b| a.1.cmp(&b.1));
+        out.insert(c.name, opts);
+    }
+    Ok(out)
+}
+
+fn named(refs: &BTreeMap<&'static str, Vec<(i64, String)>>, col: &str, v: Option<&Value>) -> String {
+    if let (Some(opts), Some(id)) = (refs.get(col), v.and_then(Value::as_i64))
+        && let Some((_, name)) = opts.iter().find(|(i, _)| *i == id)
+    {
+        return name.clone();
+    }
+    show(v)
 }
 
 #[derive(Template)]
@@ -241,7 +292,11 @@ struct FormPage<'a> {
     password: bool,
 }
 
-fn form_fields<R: Resource>(current: &Value, problems: &Problems) -> Vec<FieldView> {
+fn form_fields<R: Resource>(
+    current: &Value,
+    problems: &Problems,
+    refs: &BTreeMap<&'static str, Vec<(i64, String)>>,
+) -> Vec<FieldView> {
     R::DEF
         .cols
         .iter()
@@ -267,6 +322,7 @@ fn form_fields<R: Resource>(current: &Value, problems: &Problems) -> Vec<FieldVi
                 checked: v.and_then(Value::as_bool).unwrap_or(false),
                 value: show(v),
                 problem,
+                options: refs.get(c.name).cloned(),
             }
         })
         .collect()
@@ -322,7 +378,11 @@ async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
         },
         None => (Value::Null, 0),
     };
-    let fields = form_fields::<R>(&current, &Problems::default());
+    let refs = match references(s, ctx, R::DEF).await {
+        Ok(r) => r,
+        Err(e) => return fail(ctx, e),
+    };
+    let fields = form_fields::<R>(&current, &Problems::default(), &refs);
     render(&FormPage { ctx, kind, id, version, fields, general: None, password: id.is_none() && kind == "users" })
 }
 
@@ -363,8 +423,10 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
         Ok(new_id) => Redirect::to(&format!("/records/{kind}/{new_id}")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             let problems = Problems::of(&e);
+            let status = crate::error::ApiError(e).parts().0;
             let sent = form_to_record::<R>(&f).unwrap_or(Value::Null);
-            let mut fields = form_fields::<R>(&sent, &problems);
+            let refs = references(s, ctx, R::DEF).await.unwrap_or_default();
+            let mut fields = form_fields::<R>(&sent, &problems, &refs);
             for fv in &mut fields {
                 if let Some(raw) = get(&f, fv.name)
                     && fv.kind != "checkbox"
@@ -373,7 +435,7 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
                 }
             }
             render_status(
-                axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+                status,
                 &FormPage {
                     ctx,
                     kind,

@@ -188,3 +188,30 @@ async fn pages_in_english_and_the_customers_boundaries() {
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()[header::LOCATION], "/login?next=/queues");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_forms_show_the_apis_messages_beside_the_field() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let s = session(&t, "kefu", PASSWORD).await;
+    let before = t.count("/api/v1/customers").await;
+    // A customer without a name: refused, the message beside the name field, nothing written.
+    let (status, html) = post(&t, &s, "/records/customers", &format!("name=&industry=金融&csrf={}", s.csrf)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
+    let at_name = html.split("name=\"name\"").nth(1).unwrap_or_default();
+    assert!(at_name.contains("class=\"field-error\""), "the message sits beside the name field");
+    assert!(html.contains("value=\"金融\""), "what was typed is kept");
+    assert_eq!(t.count("/api/v1/customers").await, before);
+    // A good one is created and shown; references are offered by name.
+    let (status, _) =
+        post(&t, &s, "/records/customers", &format!("name=新客户有限公司&active=on&csrf={}", s.csrf)).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(t.count("/api/v1/customers").await, before + 1);
+    let (_, html) = page(&t, &s, "/records/projects/new").await;
+    assert!(
+        html.contains("<select id=\"f-customer_id\"") && html.contains("南京市公安局"),
+        "customers offered by name"
+    );
+    // A stale version: 409 shown on the form, not a crash.
+    let (status, html) = post(&t, &s, "/records/customers/1", &format!("name=改名&version=99&csrf={}", s.csrf)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{html}");
+}
