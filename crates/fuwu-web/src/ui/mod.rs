@@ -13,6 +13,7 @@ pub mod overview;
 pub mod portal;
 pub mod queues;
 pub mod records;
+pub mod settings;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -144,8 +145,14 @@ impl Ctx {
                 ("/approvals", "nav.approvals"),
                 ("/console", "nav.console"),
                 ("/records", "nav.records"),
+                ("/settings/sla", "nav.settings"),
             ],
-            Role::Admin => &[("/queues", "nav.queues"), ("/records", "nav.records"), ("/overview", "nav.overview")],
+            Role::Admin => &[
+                ("/queues", "nav.queues"),
+                ("/records", "nav.records"),
+                ("/overview", "nav.overview"),
+                ("/settings/sla", "nav.settings"),
+            ],
             Role::Engineer | Role::PartnerEngineer => &[("/queues", "nav.queues"), ("/records", "nav.records")],
             Role::Customer => &[("/portal", "nav.portal"), ("/portal/new", "nav.new_request")],
         };
@@ -298,6 +305,7 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .merge(overview::routes())
         .merge(records::routes())
+        .merge(settings::routes())
 }
 
 #[cfg(test)]

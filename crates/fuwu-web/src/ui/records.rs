@@ -32,6 +32,8 @@ pub const KINDS: &[&str] = &[
     "teams",
     "partners",
     "users",
+    "calendars",
+    "holidays",
 ];
 
 pub fn routes() -> Router<AppState> {

@@ -74,7 +74,8 @@ impl Browser {
                 "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                          "--disable-background-networking", "--disable-component-update", "--disable-sync",
                          "--disable-quic", "--lang=zh-CN", "--window-size=1280,900",
-                         format!("--user-data-dir={}", profile.display())]
+                         format!("--user-data-dir={}", profile.display())],
+                "prefs": {"intl.accept_languages": "zh-CN,zh"}
             },
             "goog:loggingPrefs": {"browser": "ALL"}
         });
@@ -301,6 +302,8 @@ async fn the_main_journey_in_chromium() {
     let phone = contacts["items"][0]["phones"][0].as_str().unwrap().to_owned();
 
     // 1. The specialist takes the call: phone lookup, then the serial, record, dispatch.
+    b.go("/login").await;
+    b.check("login").await;
     b.login("kefu", PASSWORD).await;
     assert_eq!(b.path().await, "/console");
     let started = Instant::now();
@@ -384,8 +387,7 @@ async fn the_main_journey_in_chromium() {
     assert!(text.contains("孙刚") && text.contains("现场签字"), "{text}");
     let img = b.c.find(Locator::Css("img.signature")).await.expect("the signature is on the copy");
     assert!(img.attr("src").await.unwrap().unwrap_or_default().starts_with("data:image/png;base64,"));
-    b.shot("report-print-phone").await;
-    b.c.set_window_size(1280, 900).await.unwrap();
+    b.check("report-print").await;
     b.go(&event_path).await;
     b.open("resolve").await;
     b.fill("#resolution", "更换故障硬盘，RAID 重建完成").await;
@@ -397,6 +399,9 @@ async fn the_main_journey_in_chromium() {
     b.login("cust26", "long-enough-1").await;
     assert_eq!(b.path().await, "/portal");
     b.check("portal").await;
+    b.go("/portal/new").await;
+    b.check("portal-new").await;
+    b.go("/portal").await;
     b.click(&format!("a[href='{event_path}']")).await;
     assert!(!b.text().await.contains("处理过程"), "customers do not see the internal timeline");
     b.check("portal-event").await;
@@ -414,6 +419,12 @@ async fn the_main_journey_in_chromium() {
     b.check("event-closed").await;
     b.go("/records/customers").await;
     b.check("records").await;
+    b.go("/records/customers/26").await;
+    b.check("records-view").await;
+    b.go("/records/projects/new").await;
+    b.check("records-new").await;
+    b.go("/records/service-levels/1/edit").await;
+    b.check("records-edit").await;
     b.go("/account").await;
     b.check("account").await;
     b.logout().await;
@@ -429,6 +440,9 @@ async fn the_main_journey_in_chromium() {
     // The manager's overview.
     b.login("manager", PASSWORD).await;
     b.check("overview").await;
+    b.go("/settings/sla").await;
+    assert!(b.text().await.contains("到期"), "the due-time preview");
+    b.check("settings-sla").await;
     // English, per user: the same pages, complete.
     b.click("form[action='/account/language'] button").await;
     assert!(b.text().await.contains("Notifications"), "the account page in English");
@@ -439,5 +453,50 @@ async fn the_main_journey_in_chromium() {
     b.go(&event_path).await;
     assert!(b.text().await.contains("Closed"));
     b.check("event-en").await;
+    b.stop().await;
+}
+
+/// The one-time confirmation link: the specialist makes it on the event page;
+/// the contact opens it without an account, reads the report and confirms; the
+/// link is spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_confirmed_through_the_one_time_link() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "远程处理后的报告确认", "impact": "moderate", "urgency": "medium"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let l1 = t.user_id("l1.nj1").await;
+    for (who, body) in [
+        ("kefu", json!({"action": "assign", "target": {"engineer_id": l1}, "reason": "项目实施工程师"})),
+        ("l1.nj1", json!({"action": "accept"})),
+    ] {
+        let (s, v) = t.call(who, "POST", &format!("/api/v1/events/{id}/actions"), Some(body)).await;
+        assert!(s.is_success(), "{v}");
+    }
+    let (s, r) = t.call("l1.nj1", "POST", &format!("/api/v1/events/{id}/reports"), Some(json!({"kind": "service", "findings": "远程检查发现缓存电池告警", "actions_taken": "远程调整缓存策略，安排更换电池"}))).await;
+    assert!(s.is_success(), "{r}");
+    let base = serve(&t).await;
+    let mut b = Browser::start(&base).await;
+    b.login("kefu", PASSWORD).await;
+    b.go(&format!("/events/{id}")).await;
+    b.click("form[action$='/link'] button").await;
+    let text = b.text().await;
+    let path = text.split_whitespace().find(|w| w.starts_with("/confirm/")).expect("the link is shown").to_owned();
+    b.logout().await;
+    // The contact, without an account.
+    b.go(&path).await;
+    assert!(b.text().await.contains("远程检查发现缓存电池告警"));
+    b.check("confirm-link").await;
+    b.fill("#signer", "赵超").await;
+    b.click("form button[type=submit]").await;
+    assert!(b.text().await.contains("感谢确认"), "{}", b.text().await);
+    b.go(&path).await;
+    assert!(b.text().await.contains("链接无效或已使用"), "the link is spent");
+    b.drain_log().await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(
+        (d["reports"][0]["signer_name"].as_str(), d["reports"][0]["confirm_method"].as_str()),
+        (Some("赵超"), Some("link"))
+    );
     b.stop().await;
 }
