@@ -272,8 +272,14 @@ impl Browser {
         std::fs::write(self.shots.join(format!("{name}.png")), png).expect("write screenshot");
     }
 
-    pub async fn stop(mut self) {
-        let _ = self.c.close().await;
+    pub async fn stop(self) {
+        let _ = self.c.clone().close().await;
+    }
+}
+
+/// The driver (and with it the browser) goes with the test, also when it fails.
+impl Drop for Browser {
+    fn drop(&mut self) {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
