@@ -36,6 +36,9 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     #[serde(default)]
     pub page: Option<i64>,
+    /// `rows`: the live fragment without the queue tabs (the portal's list).
+    #[serde(default)]
+    pub part: Option<String>,
 }
 
 impl QueueQuery {
@@ -161,6 +164,24 @@ struct RowsFragment<'a> {
     total: i64,
 }
 
+#[derive(Template)]
+#[template(path = "queue_live.html")]
+struct LiveFragment<'a> {
+    ctx: &'a Ctx,
+    queue: String,
+    tabs: Vec<(String, i64)>,
+    rows: Vec<Row>,
+    total: i64,
+}
+
+async fn tab_counts(s: &AppState, ctx: &Ctx) -> Result<Vec<(String, i64)>, AppError> {
+    let counts: Vec<QueueCount> = queues::counts(&s.app, &ctx.caller).await?;
+    Ok(tabs(ctx.role())
+        .iter()
+        .map(|q| ((*q).to_owned(), counts.iter().find(|c| c.queue == *q).map_or(0, |c| c.count)))
+        .collect())
+}
+
 async fn load(
     s: &AppState,
     ctx: &Ctx,
@@ -192,7 +213,7 @@ fn default_queue(role: Role) -> &'static str {
 
 async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery) -> Response {
     let queue = f.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
-    let counts: Vec<QueueCount> = match queues::counts(&s.app, &ctx.caller).await {
+    let tabs = match tab_counts(s, ctx).await {
         Ok(c) => c,
         Err(e) => return fail(ctx, e),
     };
@@ -200,10 +221,6 @@ async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery) -> Response {
         Ok(x) => x,
         Err(e) => return fail(ctx, e),
     };
-    let tabs = tabs(ctx.role())
-        .iter()
-        .map(|q| ((*q).to_owned(), counts.iter().find(|c| c.queue == *q).map_or(0, |c| c.count)))
-        .collect();
     let mut fq = f.clone();
     fq.queue = Some(queue.clone());
     let refresh = format!("/queues/rows?{}", fq.query_string());
@@ -299,8 +316,20 @@ async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
 
 async fn rows(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
     let queue = f.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
-    match load(&s, &ctx, &f, &queue).await {
-        Ok((page, rows)) => render(&RowsFragment { ctx: &ctx, rows, total: page.total }),
+    if f.part.as_deref() == Some("rows") {
+        return match load(&s, &ctx, &f, &queue).await {
+            Ok((page, rows)) => render(&RowsFragment { ctx: &ctx, rows, total: page.total }),
+            Err(e) => fail(&ctx, e),
+        };
+    }
+    let r = async {
+        let tabs = tab_counts(&s, &ctx).await?;
+        let (page, rows) = load(&s, &ctx, &f, &queue).await?;
+        Ok::<_, AppError>(LiveFragment { ctx: &ctx, queue: queue.clone(), tabs, rows, total: page.total })
+    }
+    .await;
+    match r {
+        Ok(p) => render(&p),
         Err(e) => fail(&ctx, e),
     }
 }

@@ -215,3 +215,42 @@ async fn record_forms_show_the_apis_messages_beside_the_field() {
     let (status, html) = post(&t, &s, "/records/customers/1", &format!("name=改名&version=99&csrf={}", s.csrf)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_queues_and_attachments_through_the_pages() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let s = session(&t, "kefu", PASSWORD).await;
+    let (_, html) = page(&t, &s, "/queues/rows?queue=unassigned").await;
+    assert!(html.contains("class=\"tabs\"") && html.contains("<table>"), "the live fragment has counts and rows");
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "日志上传", "impact": "minor", "urgency": "low"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let (_, html) = page(&t, &s, "/queues/rows?queue=unassigned").await;
+    assert!(html.contains("日志上传"), "a new event appears on the next refresh");
+    // Upload a log file through the page form, then download it.
+    let boundary = "fuwuBoundary";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{c}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"阵列日志.log\"\r\nContent-Type: text/plain\r\n\r\n2026-11-25 disk 3 failed<script>\r\n--{b}--\r\n",
+        b = boundary,
+        c = s.csrf
+    );
+    let req = Request::post(format!("/events/{id}/attachments"))
+        .header(header::COOKIE, &s.cookie)
+        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .body(Body::from(body))
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let (_, html) = page(&t, &s, &format!("/events/{id}")).await;
+    let href = html.split(&format!("/events/{id}/attachments/")).nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let req = Request::get(format!("/events/{id}/attachments/{href}"))
+        .header(header::COOKIE, &s.cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()[header::CONTENT_TYPE], "application/octet-stream");
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().starts_with("attachment;"));
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&bytes[..], b"2026-11-25 disk 3 failed<script>");
+}
