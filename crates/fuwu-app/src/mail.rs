@@ -80,7 +80,7 @@ pub async fn notify(conn: &mut Conn, users: &[i64], n: &Notice) -> Result<(), Ap
     let payload = serde_json::to_string(n).map_err(|e| AppError::Internal(e.to_string()))?;
     for (id, email, language, active) in people {
         let lang = i18n::language(language.as_deref().unwrap_or("zh-CN"));
-        let row = json!({"user_id": id, "event_id": n.event_id, "kind": n.kind, "title": n.line(lang), "read": false});
+        let row = json!({"user_id": id, "event_id": n.event_id, "kind": n.kind, "title": n.line(lang), "read": false, "deliver_at": n.not_before});
         if let Value::Object(m) = row {
             crud::insert(conn, &tables::NOTIFICATION, &m, now).await?;
         }
@@ -100,6 +100,25 @@ pub async fn notify(conn: &mut Conn, users: &[i64], n: &Notice) -> Result<(), Ap
         }
     }
     Ok(())
+}
+
+/// A page of a user's notifications visible by `now` (newest first), and their total.
+pub async fn inbox(
+    conn: &mut Conn,
+    user_id: i64,
+    now: i64,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<serde_json::Map<String, Value>>, i64), AppError> {
+    let spec = crud::ListSpec {
+        filters: vec![("user_id".into(), crud::Val::Int(Some(user_id)))],
+        conds: vec![(fuwu_store::events::VISIBLE.to_owned(), vec![crud::Val::Int(Some(now))])],
+        sort: Some(("id".into(), true)),
+        limit,
+        offset,
+        ..Default::default()
+    };
+    Ok(crud::list(conn, &tables::NOTIFICATION, &spec).await?)
 }
 
 #[derive(Template)]

@@ -59,10 +59,16 @@ pub async fn put_setting(conn: &mut Conn, key: &str, value: &str, now: i64) -> R
     Ok(())
 }
 
-/// Unread notifications of a user.
+/// The condition for notifications a user may see by now (`?` is now).
+pub const VISIBLE: &str = "(deliver_at IS NULL OR deliver_at <= ?)";
+
+/// Unread notifications of a user, as far as they are visible by now.
 pub async fn unread_count(conn: &mut Conn, user_id: i64) -> Result<i64> {
-    let row = sqlx::query("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read = 0")
-        .bind(user_id)
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read = 0 AND (deliver_at IS NULL OR deliver_at <= $2)",
+    )
+    .bind(user_id)
+    .bind(crate::now_ms())
         .fetch_one(conn)
         .await
         .map_err(classify)?;
@@ -74,7 +80,11 @@ pub async fn mark_read(conn: &mut Conn, user_id: i64, ids: &[i64], now: i64) -> 
     let mut sql = Sql::default();
     let n = sql.arg(Val::Int(Some(now)));
     let u = sql.arg(Val::Int(Some(user_id)));
-    let mut text = format!("UPDATE notifications SET read = 1, updated_at = {n} WHERE user_id = {u} AND read = 0");
+    // Only what the user can see: a notice still waiting for working hours stays unread.
+    let mut text = format!(
+        "UPDATE notifications SET read = 1, updated_at = {n} WHERE user_id = {u} AND read = 0 \
+         AND (deliver_at IS NULL OR deliver_at <= {n})"
+    );
     if !ids.is_empty() {
         let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
         text.push_str(&format!(" AND id IN ({})", marks.join(", ")));

@@ -15,6 +15,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "sla_checks", include_str!("../migrations/0005_sla_checks.sql")),
     (6, "mail", include_str!("../migrations/0006_mail.sql")),
     (7, "sla_state", include_str!("../migrations/0007_sla_state.sql")),
+    (8, "notification_delivery", include_str!("../migrations/0008_notification_delivery.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

@@ -471,7 +471,7 @@ pub static ATTACHMENT: TableDef = child(
 pub static NOTIFICATION: TableDef = child(
     "notification",
     "notifications",
-    &[c("user_id", Int), c("event_id", Int), c("kind", Text), c("title", Text), c("read", Bool)],
+    &[c("user_id", Int), c("event_id", Int), c("kind", Text), c("title", Text), c("read", Bool), c("deliver_at", Int)],
 );
 
 pub static KNOWLEDGE: TableDef = TableDef {

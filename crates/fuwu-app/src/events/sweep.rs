@@ -125,10 +125,9 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                 if n.scope == ClockScope::L2 {
                     notice = notice.with_extra("notice.tier.l2");
                 }
-                // A 5×8 contract's mails wait for its working hours, unless the event is major.
-                notice.not_before = Some(
-                    deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?.as_millisecond(),
-                );
+                // A 5×8 contract's notices wait for its working hours, unless the event is major.
+                let at = deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?;
+                notice.not_before = (at > now).then(|| at.as_millisecond());
                 notify(&mut tx, &who, &notice).await?;
             }
             tx.commit().await?;

@@ -172,15 +172,8 @@ async fn notifications(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> Ap
     let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
     let per_page = p.per_page.unwrap_or(50).clamp(1, 200);
     let page = p.page.unwrap_or(1).max(1);
-    let spec = fuwu_store::crud::ListSpec {
-        filters: vec![("user_id".into(), fuwu_store::crud::Val::Int(Some(c.id().0)))],
-        sort: Some(("id".into(), true)),
-        limit: per_page,
-        offset: (page - 1) * per_page,
-        ..Default::default()
-    };
     let (items, total) =
-        fuwu_store::crud::list(&mut conn, &fuwu_store::tables::NOTIFICATION, &spec).await.map_err(AppError::from)?;
+        fuwu_app::mail::inbox(&mut conn, c.id().0, fuwu_store::now_ms(), per_page, (page - 1) * per_page).await?;
     let unread = fuwu_store::events::unread_count(&mut conn, c.id().0).await.map_err(AppError::from)?;
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page, "total": total, "unread": unread})))
 }

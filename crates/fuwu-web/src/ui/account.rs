@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get as get_route, post};
 use fuwu_app::AppError;
-use fuwu_store::crud::{ListSpec, Val};
 use serde_json::Value;
 
 pub fn routes() -> Router<AppState> {
@@ -40,14 +39,7 @@ struct AccountPage<'a> {
 
 async fn notices(s: &AppState, ctx: &Ctx) -> Result<Vec<NoticeRow>, AppError> {
     let mut conn = s.app.db.reader().acquire().await?;
-    let spec = ListSpec {
-        filters: vec![("user_id".into(), Val::Int(Some(ctx.caller.id().0)))],
-        sort: Some(("id".into(), true)),
-        limit: 50,
-        no_count: true,
-        ..Default::default()
-    };
-    let (rows, _) = fuwu_store::crud::list(&mut conn, &fuwu_store::tables::NOTIFICATION, &spec).await?;
+    let (rows, _) = fuwu_app::mail::inbox(&mut conn, ctx.caller.id().0, fuwu_store::now_ms(), 50, 0).await?;
     Ok(rows
         .into_iter()
         .map(|m| NoticeRow {

@@ -136,6 +136,22 @@ both!(a_five_by_eight_contracts_escalation_mail_waits_for_its_working_hours, |t:
     out.deliver_due(&t.app, night).await.unwrap();
     let overdue = |s: &SmtpSink| subjects(&s.messages()).into_iter().filter(|x| x.contains("已超时")).count();
     assert_eq!(overdue(&sink), 0, "no escalation mail at night: {:?}", subjects(&sink.messages()));
+    // The in-app notices wait too: the managers' lists do not show them before the morning.
+    let (_, n) = t.get("manager", "/api/v1/notifications?per_page=200").await;
+    assert!(
+        !n["items"].as_array().unwrap().iter().any(|x| x["kind"] == "sla_breach" && x["event_id"] == e["id"]),
+        "no breach notice before working hours: {n}"
+    );
+    let mut conn = t.app.db.reader().acquire().await.unwrap();
+    let spec = fuwu_store::crud::ListSpec {
+        filters: vec![("event_id".into(), fuwu_store::crud::Val::Int(e["id"].as_i64()))],
+        limit: 100,
+        ..Default::default()
+    };
+    let rows = fuwu_store::crud::list(&mut conn, &fuwu_store::tables::NOTIFICATION, &spec).await.unwrap().0;
+    drop(conn);
+    let breach = rows.iter().find(|r| r["kind"] == "sla_breach").expect("a breach notice is stored");
+    assert_eq!(breach["deliver_at"].as_i64(), Some(morning.as_millisecond()), "visible from the working day's start");
     out.deliver_due(&t.app, morning).await.unwrap();
     assert!(overdue(&sink) >= 1, "sent when the working day starts: {:?}", subjects(&sink.messages()));
 });
