@@ -93,6 +93,14 @@ macro_rules! with_kind {
                 type $t = User;
                 $body
             }
+            "calendars" => {
+                type $t = fuwu_core::calendar::CalendarDef;
+                $body
+            }
+            "holidays" => {
+                type $t = fuwu_core::calendar::HolidayDay;
+                $body
+            }
             _ => fail($ctx, AppError::NotFound("record kind")),
         }
     };

@@ -449,6 +449,10 @@ async fn the_main_journey_in_chromium() {
     b.go("/settings/sla").await;
     assert!(b.text().await.contains("到期"), "the due-time preview");
     b.check("settings-sla").await;
+    b.go("/records/holidays").await;
+    b.check("records-holidays").await;
+    b.go("/records/calendars/new").await;
+    b.check("records-calendar-new").await;
     // English, per user: the same pages, complete.
     b.click("form[action='/account/language'] button").await;
     assert!(b.text().await.contains("Notifications"), "the account page in English");

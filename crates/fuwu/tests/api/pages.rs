@@ -254,3 +254,32 @@ async fn live_queues_and_attachments_through_the_pages() {
     let bytes = resp.into_body().collect().await.unwrap().to_bytes();
     assert_eq!(&bytes[..], b"2026-11-25 disk 3 failed<script>");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_adds_next_years_holidays_in_the_pages() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let admin = session(&t, "admin", PASSWORD).await;
+    let preview = "/settings/sla?start=2026-12-31T17%3A00%3A00%2B08%3A00&duration=2h&calendar=5x8";
+    // Before: 2027 is not in the compiled table, so 1 January 2027 (a Friday) counts as a working day.
+    let (_, html) = page(&t, &admin, preview).await;
+    assert!(html.contains("2027-01-01T10:00:00+08:00"), "{html}");
+    let (status, html) =
+        post(&t, &admin, "/records/holidays", &format!("date=2027-01-01&kind=holiday&name=元旦&csrf={}", admin.csrf))
+            .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, html) = page(&t, &admin, preview).await;
+    assert!(html.contains("2027-01-04T10:00:00+08:00"), "New Year's Day is now a holiday: {html}");
+    // Bad input is shown beside the field; specialists may not change the calendar.
+    let (status, _) =
+        post(&t, &admin, "/records/holidays", &format!("date=2027-13-40&kind=holiday&csrf={}", admin.csrf)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let kefu = session(&t, "kefu", PASSWORD).await;
+    let (status, _) =
+        post(&t, &kefu, "/records/holidays", &format!("date=2027-01-02&kind=holiday&csrf={}", kefu.csrf)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = post(&t, &kefu, "/settings/sla", &format!("warning_percent=60&csrf={}", kefu.csrf)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, html) = post(&t, &admin, "/settings/sla", &format!("warning_percent=60&csrf={}", admin.csrf)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("value=\"60\""));
+}
