@@ -153,6 +153,16 @@ pub fn show(v: Option<&Value>) -> String {
         Some(Value::Array(a)) if a.iter().all(|x| x.is_string() || x.is_number()) => {
             a.iter().map(|x| show(Some(x))).collect::<Vec<_>>().join("\n")
         }
+        // Lists of lists of text (a calendar's week): a line each, items by commas.
+        Some(Value::Array(a)) if a.iter().all(|x| x.as_array().is_some_and(|i| i.iter().all(Value::is_string))) => a
+            .iter()
+            .map(|x| {
+                x.as_array()
+                    .map(|i| i.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "))
+                    .unwrap_or_default()
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         Some(other) => serde_json::to_string_pretty(other).unwrap_or_default(),
     }
 }
@@ -247,6 +257,8 @@ pub struct FieldView {
     pub problem: String,
     /// A reference: the records it may name (for users who see them all).
     pub options: Option<Vec<(i64, String)>>,
+    /// How to fill it in (`hint.<field>` in the catalogue), if it needs saying.
+    pub hint: Option<String>,
 }
 
 /// What a record is called in a list: its name, number, serial or login.
@@ -333,6 +345,10 @@ fn form_fields<R: Resource>(
                 value: show(v),
                 problem,
                 options: refs.get(c.name).cloned(),
+                hint: {
+                    let key = format!("hint.{}", c.name);
+                    fuwu_core::i18n::has(&key).then_some(key)
+                },
             }
         })
         .collect()
@@ -357,6 +373,24 @@ fn form_to_record<R: Resource>(f: &Fields) -> Result<Value, AppError> {
                 None => continue,
                 Some(x) => Value::String(x.to_owned()),
             },
+            // A week: seven lines, Monday first, each with its spans separated by commas.
+            Kind::Json if c.name == "week" && raw.is_some_and(|x| !x.starts_with('[')) => {
+                let text = raw.unwrap_or_default();
+                let mut days: Vec<Value> = text
+                    .lines()
+                    .map(|l| {
+                        Value::Array(
+                            l.split([',', '，', ';'])
+                                .map(str::trim)
+                                .filter(|x| !x.is_empty())
+                                .map(|x| Value::String(x.to_owned()))
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                days.resize(7, Value::Array(vec![]));
+                Value::Array(days)
+            }
             Kind::Json => match raw {
                 None => continue,
                 Some(x) if x.starts_with('{') || x.starts_with('[') => serde_json::from_str(x)

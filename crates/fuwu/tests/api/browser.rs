@@ -287,6 +287,19 @@ impl Drop for Browser {
 
 const PASSWORD: &str = "fuwu-demo-2026";
 
+/// Percent-encodes a form value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 /// The main journey: hotline call → dispatch → on-site request → specialist
 /// approves → visit and signature on a phone → customer confirms in the portal
 /// → specialist closes; and a customer who tries another's event gets "not found".

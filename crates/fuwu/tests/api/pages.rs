@@ -269,6 +269,18 @@ async fn an_administrator_adds_next_years_holidays_in_the_pages() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let (_, html) = page(&t, &admin, preview).await;
     assert!(html.contains("2027-01-04T10:00:00+08:00"), "New Year's Day is now a holiday: {html}");
+    // A calendar of its own, typed a weekday per line: mornings only, Monday to Friday.
+    let week = "09:00-12:00\n09:00-12:00\n09:00-12:00\n09:00-12:00\n09:00-12:00";
+    let form = format!(
+        "name=mornings&time_zone=Asia%2FShanghai&week={}&official_holidays=on&csrf={}",
+        crate::browser::urlencode(week),
+        admin.csrf
+    );
+    let (status, html) = post(&t, &admin, "/records/calendars", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let (_, html) =
+        page(&t, &admin, "/settings/sla?start=2026-11-25T11%3A00%3A00%2B08%3A00&duration=2h&calendar=mornings").await;
+    assert!(html.contains("2026-11-26T10:00:00+08:00"), "1h on Wednesday morning, 1h on Thursday: {html}");
     // Bad input is shown beside the field; specialists may not change the calendar.
     let (status, _) =
         post(&t, &admin, "/records/holidays", &format!("date=2027-13-40&kind=holiday&csrf={}", admin.csrf)).await;
