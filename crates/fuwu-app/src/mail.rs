@@ -121,9 +121,9 @@ pub async fn inbox(
     Ok(crud::list(conn, &tables::NOTIFICATION, &spec).await?)
 }
 
-#[derive(Template)]
-#[template(path = "mail/notice.txt")]
-struct TextPart<'a> {
+/// What both parts of a notice mail say, in the recipient's language.
+struct NoticeView<'a> {
+    lang: &'a str,
     greeting: &'a str,
     heading: &'a str,
     event_label: &'a str,
@@ -135,17 +135,15 @@ struct TextPart<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "mail/notice.txt")]
+struct TextPart<'a> {
+    v: &'a NoticeView<'a>,
+}
+
+#[derive(Template)]
 #[template(path = "mail/notice.html")]
 struct HtmlPart<'a> {
-    lang: &'a str,
-    greeting: &'a str,
-    heading: &'a str,
-    event_label: &'a str,
-    number: &'a str,
-    title: &'a str,
-    link: Option<String>,
-    open_label: &'a str,
-    footer: &'a str,
+    v: &'a NoticeView<'a>,
 }
 
 /// A rendered message: subject, text part, HTML part.
@@ -163,19 +161,7 @@ pub fn render(job: &Job, public_url: Option<&str>) -> Result<Rendered, AppError>
     let lang = i18n::language(&job.lang);
     let heading = n.heading(lang);
     let link = public_url.map(|u| format!("{}/events/{}", u.trim_end_matches('/'), n.event_id));
-    let text = TextPart {
-        greeting: t(lang, "mail.greeting"),
-        heading: &heading,
-        event_label: t(lang, "mail.event"),
-        number: &n.number,
-        title: &n.title,
-        link: link.clone(),
-        open_label: t(lang, "mail.open"),
-        footer: t(lang, "mail.footer"),
-    }
-    .render()
-    .map_err(|e| AppError::Internal(e.to_string()))?;
-    let html = HtmlPart {
+    let v = NoticeView {
         lang: i18n::code(lang),
         greeting: t(lang, "mail.greeting"),
         heading: &heading,
@@ -185,9 +171,9 @@ pub fn render(job: &Job, public_url: Option<&str>) -> Result<Rendered, AppError>
         link,
         open_label: t(lang, "mail.open"),
         footer: t(lang, "mail.footer"),
-    }
-    .render()
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    };
+    let text = TextPart { v: &v }.render().map_err(|e| AppError::Internal(e.to_string()))?;
+    let html = HtmlPart { v: &v }.render().map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(Rendered { subject: n.line(lang), text, html })
 }
 

@@ -685,37 +685,21 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
         Action::RequestOnsite => {
             let l1 = f.tier == Tier::L1;
             let entitled = f.entitled.valid() && f.entitled.onsite_included;
-            if l1 && entitled {
-                // The specialist checks the service period and the on-site entitlement, and decides.
-                n.state = AwaitingApproval;
-                n.pending = Some(Pending {
-                    purpose: Purpose::Onsite,
-                    approver: Approver::Specialist,
-                    special_case: false,
-                    requested_by: actor.user,
-                    return_state: f.state,
-                });
-                fx.push(Effect::ApprovalRequested {
-                    purpose: Purpose::Onsite,
-                    approver: Approver::Specialist,
-                    special_case: false,
-                });
-            } else {
-                // L1 outside the contract is a special case; an L2/L3 trip needs the manager anyway.
-                let special = !entitled;
-                n.state = AwaitingApproval;
-                n.pending = Some(Pending {
-                    purpose: Purpose::Onsite,
-                    approver: Approver::Manager,
-                    special_case: special,
-                    requested_by: actor.user,
-                    return_state: f.state,
-                });
-                fx.push(Effect::ApprovalRequested {
-                    purpose: Purpose::Onsite,
-                    approver: Approver::Manager,
-                    special_case: special,
-                });
+            // An entitled L1 request: the specialist checks the service period and the
+            // on-site entitlement, and decides. L1 outside the contract is a special
+            // case; an L2/L3 trip needs the manager anyway.
+            let (approver, special_case) =
+                if l1 && entitled { (Approver::Specialist, false) } else { (Approver::Manager, !entitled) };
+            n.state = AwaitingApproval;
+            n.pending = Some(Pending {
+                purpose: Purpose::Onsite,
+                approver,
+                special_case,
+                requested_by: actor.user,
+                return_state: f.state,
+            });
+            fx.push(Effect::ApprovalRequested { purpose: Purpose::Onsite, approver, special_case });
+            if approver == Approver::Manager {
                 fx.push(Effect::NotifyManagers { reason: NotifyReason::ApprovalNeeded });
             }
         }

@@ -530,6 +530,16 @@ async fn download(State(s_): State<AppState>, ctx: Ctx, Path((id, aid)): Path<(i
     }
 }
 
+/// A customer's name for a page header (empty if it cannot be read).
+async fn customer_name(s_: &AppState, id: i64) -> String {
+    match s_.app.db.reader().acquire().await {
+        Ok(mut conn) => {
+            names(&mut conn, &tables::CUSTOMER, [id]).await.ok().and_then(|mut m| m.remove(&id)).unwrap_or_default()
+        }
+        Err(_) => String::new(),
+    }
+}
+
 #[derive(Template)]
 #[template(path = "sign.html")]
 struct SignPage<'a> {
@@ -550,14 +560,7 @@ async fn sign_view(s_: &AppState, ctx: &Ctx, id: i64, rid: i64, problems: Proble
     let Some(r) = d.reports.iter().find(|r| i(r, "id") == rid) else {
         return fail(ctx, AppError::NotFound("report"));
     };
-    let customer = match s_.app.db.reader().acquire().await {
-        Ok(mut conn) => names(&mut conn, &tables::CUSTOMER, [d.event.data.customer_id.0])
-            .await
-            .ok()
-            .and_then(|mut m| m.remove(&d.event.data.customer_id.0))
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let customer = customer_name(s_, d.event.data.customer_id.0).await;
     let failed = problems.any();
     let page = SignPage {
         ctx,
@@ -640,14 +643,7 @@ async fn print(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64,
     let Some(r) = d.reports.iter().find(|r| i(r, "id") == rid) else {
         return fail(&ctx, AppError::NotFound("report"));
     };
-    let customer = match s_.app.db.reader().acquire().await {
-        Ok(mut conn) => names(&mut conn, &tables::CUSTOMER, [d.event.data.customer_id.0])
-            .await
-            .ok()
-            .and_then(|mut m| m.remove(&d.event.data.customer_id.0))
-            .unwrap_or_default(),
-        Err(_) => String::new(),
-    };
+    let customer = customer_name(&s_, d.event.data.customer_id.0).await;
     render(&PrintPage {
         ctx: &ctx,
         event_id: id,
