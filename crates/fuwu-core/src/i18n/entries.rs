@@ -521,4 +521,5 @@ pub static ENTRIES: &[Entry] = &[
     ("hint.coverage", "5x8 或 7x24", "5x8 or 7x24"),
     ("hint.language", "zh-CN 或 en", "zh-CN or en"),
     ("hint.date", "YYYY-MM-DD", "YYYY-MM-DD"),
+    ("queue.filters", "筛选与排序", "Filter and sort"),
 ];
