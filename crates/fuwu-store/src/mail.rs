@@ -175,3 +175,15 @@ pub async fn recipients(conn: &mut Conn, ids: &[i64]) -> Result<Vec<(i64, Option
         })
         .collect()
 }
+
+/// Puts every failed message back in the queue, due at `now`, with its attempts reset.
+pub async fn retry_failed(conn: &mut Conn, now: i64) -> Result<u64> {
+    let r = sqlx::query(
+        "UPDATE mail_jobs SET state = 'queued', attempts = 0, not_before = $1, claimed_until = 0 WHERE state = 'failed'",
+    )
+    .bind(now)
+    .execute(conn)
+    .await
+    .map_err(classify)?;
+    Ok(r.rows_affected())
+}

@@ -61,6 +61,11 @@ pub enum Command {
     },
     /// Write a consistent copy of the database to FILE (SQLite), or run pg_dump (PostgreSQL).
     Backup { file: PathBuf },
+    /// The e-mail queue.
+    Mail {
+        #[command(subcommand)]
+        command: MailCommand,
+    },
     /// SLA tools.
     Sla {
         #[command(subcommand)]
@@ -88,6 +93,14 @@ pub enum SlaCommand {
         #[arg(long, default_value = "5x8")]
         calendar: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Messages by state (queued, sent, failed) as one JSON object.
+    Status,
+    /// Queue every failed message again, to be sent at once (after the relay was fixed).
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -200,6 +213,26 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     }
     let cfg = Config::load(&overrides).map_err(CliError)?;
     match cli.command {
+        Command::Mail { command } => {
+            let app = open(&cfg).await?;
+            if matches!(command, MailCommand::Retry) {
+                let mut tx = app.db.begin().await?;
+                let n = fuwu_store::mail::retry_failed(&mut tx, fuwu_store::now_ms()).await?;
+                tx.commit().await?;
+                eprintln!("{n} failed messages queued again");
+            }
+            let mut conn = app.db.reader().acquire().await?;
+            let counts = fuwu_store::mail::counts(&mut conn).await?;
+            let mut m = serde_json::Map::new();
+            for state in ["queued", "sent", "failed"] {
+                m.insert(state.into(), serde_json::json!(0));
+            }
+            for (state, n) in counts {
+                m.insert(state, serde_json::json!(n));
+            }
+            println!("{}", serde_json::Value::Object(m));
+            Ok(())
+        }
         Command::Sla { command: SlaCommand::Due { start, duration, calendar } } => {
             let app = open(&cfg).await?;
             let due =

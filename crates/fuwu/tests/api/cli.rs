@@ -143,3 +143,18 @@ fn bench_pages_prints_render_times_last() {
     assert!(v["js_bytes"].as_u64().unwrap() < 16 * 1024, "the script stays small");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn mail_status_counts_the_queue() {
+    let dir = std::env::temp_dir().join(format!("fuwu-mail-cli-{}", std::process::id()));
+    let (ok, _, err) = fuwu(&dir, &["demo"]);
+    assert!(ok, "{err}");
+    let (ok, out, err) = fuwu(&dir, &["mail", "status"]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v, serde_json::json!({"queued": 0, "sent": 0, "failed": 0}));
+    let (ok, out, err) = fuwu(&dir, &["mail", "retry"]);
+    assert!(ok && err.contains("0 failed messages queued again"), "{err}");
+    assert!(out.contains("\"failed\":0"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -288,3 +288,24 @@ impl Client {
         self.send("POST", addr, path, token, Some(body)).await
     }
 }
+
+both!(a_message_given_up_is_sent_after_an_operator_retries_it, |t: TestApp| async move {
+    let port = free_port();
+    let mut c = MailConfig::new(&format!("smtp://127.0.0.1:{port}"), "fuwu <fuwu@fuwu.example.cn>");
+    c.max_attempts = 1;
+    let out = Outbox::new(c).unwrap();
+    major(&t, "中继故障后重发").await;
+    let d = out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap();
+    assert!(d.failed >= 1 && d.sent == 0, "{d:?}");
+    let mut conn = t.app.db.reader().acquire().await.unwrap();
+    assert!(fuwu_store::mail::counts(&mut conn).await.unwrap().iter().any(|(s, n)| s == "failed" && *n >= 1));
+    drop(conn);
+    let mut tx = t.app.db.begin().await.unwrap();
+    let n = fuwu_store::mail::retry_failed(&mut tx, fuwu_store::now_ms()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert!(n >= 1);
+    let sink = SmtpSink::on(port);
+    let d = out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap();
+    assert_eq!(d.sent as u64, n);
+    assert_eq!(sink.to(MANAGER).len(), 1);
+});
