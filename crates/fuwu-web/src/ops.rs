@@ -28,5 +28,16 @@ async fn readyz(State(s): State<AppState>) -> impl IntoResponse {
 }
 
 async fn metrics(State(s): State<AppState>) -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], s.metrics.render())
+    let mut text = s.metrics.render();
+    // The e-mail queue by state: a growing `queued` or any `failed` wants an operator.
+    if let Ok(mut conn) = s.app.db.reader().acquire().await
+        && let Ok(counts) = fuwu_store::mail::counts(&mut conn).await
+    {
+        text.push_str("# HELP fuwu_mail_messages E-mail notifications by state.\n# TYPE fuwu_mail_messages gauge\n");
+        for state in ["queued", "sent", "failed"] {
+            let n = counts.iter().find(|(k, _)| k == state).map_or(0, |(_, n)| *n);
+            text.push_str(&format!("fuwu_mail_messages{{state=\"{state}\"}} {n}\n"));
+        }
+    }
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")], text)
 }

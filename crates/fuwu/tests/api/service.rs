@@ -21,6 +21,7 @@ both!(health_readiness_and_metrics, |t: TestApp| async move {
     assert_eq!(s, StatusCode::OK);
     assert!(m.contains("fuwu_http_requests_total{method=\"GET\",route=\"/api/v1/customers\",status=\"200\"} 1"), "{m}");
     assert!(m.contains("fuwu_http_request_duration_seconds_bucket"));
+    assert!(m.contains("fuwu_mail_messages{state=\"failed\"} 0"), "{m}");
 });
 
 both!(sla_due_preview_through_the_api, |t: TestApp| async move {
