@@ -73,7 +73,7 @@ async fn password(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) ->
     match outcome {
         Ok(()) => render(&AccountPage { ctx: &ctx, notices, problems: Problems::default(), done: true }),
         Err(e) => {
-            let problems = Problems::of(&e);
+            let problems = Problems::of(ctx.lang, &e);
             let status = crate::error::ApiError(e).parts().0;
             render_status(status, &AccountPage { ctx: &ctx, notices, problems, done: false })
         }

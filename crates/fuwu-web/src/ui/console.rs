@@ -145,8 +145,10 @@ async fn record(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> R
     };
     match outcome {
         Ok(e) => Redirect::to(&format!("/events/{}", e.id)).into_response(),
-        Err(e) if back_to_portal => super::portal::new_form(&s, &ctx, Problems::of(&e), f).await,
-        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => show(&s, &ctx, q, Problems::of(&e), f).await,
+        Err(e) if back_to_portal => super::portal::new_form(&s, &ctx, Problems::of(ctx.lang, &e), f).await,
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
+            show(&s, &ctx, q, Problems::of(ctx.lang, &e), f).await
+        }
         Err(e) => fail(&ctx, e),
     }
 }

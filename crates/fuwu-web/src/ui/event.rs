@@ -408,7 +408,7 @@ async fn after(s_: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Re
     match r {
         Ok(()) => Redirect::to(&format!("/events/{id}")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            show(s_, ctx, id, Problems::of(&e), None).await
+            show(s_, ctx, id, Problems::of(ctx.lang, &e), None).await
         }
         Err(e) => fail(ctx, e),
     }
@@ -594,7 +594,7 @@ async fn sign(
     match r {
         Ok(()) => Redirect::to(&format!("/events/{id}/reports/{rid}/print")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            sign_view(&s_, &ctx, id, rid, Problems::of(&e)).await
+            sign_view(&s_, &ctx, id, rid, Problems::of(ctx.lang, &e)).await
         }
         Err(e) => fail(&ctx, e),
     }

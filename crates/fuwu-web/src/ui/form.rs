@@ -7,6 +7,7 @@ use super::Ctx;
 use crate::error::ApiError;
 use crate::extract::same_secret;
 use fuwu_app::AppError;
+use fuwu_core::role::Language;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -114,14 +115,22 @@ pub struct Problems {
     pub fields: HashMap<String, String>,
 }
 
+/// A field problem in the user's language: the catalogue's text for its code
+/// (`problem.<code>`) when there is one, otherwise the API's own message.
+fn explain(lang: Language, code: &str, message: &str) -> String {
+    let key = format!("problem.{code}");
+    if fuwu_core::i18n::has(&key) { fuwu_core::i18n::t(lang, &key).to_owned() } else { message.to_owned() }
+}
+
 impl Problems {
-    pub fn of(e: &AppError) -> Problems {
+    pub fn of(lang: Language, e: &AppError) -> Problems {
         let mut p = Problems::default();
         match e {
             AppError::Invalid(errs) => {
                 for fe in errs.0.iter() {
-                    p.fields.insert(fe.field.clone(), fe.message.clone());
+                    p.fields.insert(fe.field.clone(), explain(lang, &fe.code, &fe.message));
                 }
+                p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());
             }
             AppError::BadRequest { message, field: Some(f) } | AppError::Conflict { message, field: Some(f), .. } => {
                 p.fields.insert(f.clone(), message.clone());

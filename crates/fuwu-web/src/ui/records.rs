@@ -466,7 +466,7 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
     match outcome {
         Ok(new_id) => Redirect::to(&format!("/records/{kind}/{new_id}")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            let problems = Problems::of(&e);
+            let problems = Problems::of(ctx.lang, &e);
             let status = crate::error::ApiError(e).parts().0;
             let sent = form_to_record::<R>(&f).unwrap_or(Value::Null);
             let refs = references(s, ctx, R::DEF).await.unwrap_or_default();

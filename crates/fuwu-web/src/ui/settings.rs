@@ -60,7 +60,7 @@ async fn show(s: &AppState, ctx: &Ctx, p: Preview, problems: Problems, saved: bo
     let due = match fuwu_app::calendars::preview(&s.app, Some(&ctx.caller), &calendar, &start, &duration).await {
         Ok(d) => Some(d),
         Err(e) => {
-            let p2 = Problems::of(&e);
+            let p2 = Problems::of(ctx.lang, &e);
             problems.fields.extend(p2.fields);
             if problems.general.is_none() {
                 problems.general = p2.general;
@@ -96,6 +96,6 @@ async fn save(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> Res
     match fuwu_app::sla::set_settings(&s.app, &ctx.caller, SlaSettings { warning_percent: pct }).await {
         Ok(_) => show(&s, &ctx, Preview::default(), Problems::default(), true).await,
         Err(e @ AppError::Forbidden(_)) => fail(&ctx, e),
-        Err(e) => show(&s, &ctx, Preview::default(), Problems::of(&e), false).await,
+        Err(e) => show(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false).await,
     }
 }

@@ -199,6 +199,7 @@ async fn record_forms_show_the_apis_messages_beside_the_field() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{html}");
     let at_name = html.split("name=\"name\"").nth(1).unwrap_or_default();
     assert!(at_name.contains("class=\"field-error\""), "the message sits beside the name field");
+    assert!(at_name.contains("必填"), "in the user's language");
     assert!(html.contains("value=\"金融\""), "what was typed is kept");
     assert_eq!(t.count("/api/v1/customers").await, before);
     // A good one is created and shown; references are offered by name.
