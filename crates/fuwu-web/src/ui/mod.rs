@@ -117,17 +117,7 @@ impl Ctx {
 
     /// A duration in seconds as `2h 05m` / `2小时05分`.
     pub fn span(&self, secs: impl std::borrow::Borrow<i64>) -> String {
-        let secs = *secs.borrow();
-        let neg = secs < 0;
-        let s = secs.abs();
-        let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
-        let text = match self.lang {
-            Language::ZhCn if d > 0 => format!("{d}天{h}小时"),
-            Language::ZhCn => format!("{h}小时{m:02}分"),
-            Language::En if d > 0 => format!("{d}d {h}h"),
-            Language::En => format!("{h}h {m:02}m"),
-        };
-        if neg { format!("-{text}") } else { text }
+        span_text(self.lang, *secs.borrow())
     }
 
     /// The navigation for the user's role.
@@ -161,6 +151,26 @@ impl Ctx {
             .map(|(href, key)| Nav { href, label: i18n::t(self.lang, key), current: self.path.starts_with(href) })
             .collect()
     }
+}
+
+/// A duration in seconds as `2小时5分` / `2h 05m`, `15分钟`, `2天` (negative: overdue).
+pub fn span_text(lang: Language, secs: i64) -> String {
+    let neg = secs < 0;
+    let s = secs.abs();
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3600, (s % 3600) / 60);
+    let text = match lang {
+        Language::ZhCn if d > 0 && h > 0 => format!("{d}天{h}小时"),
+        Language::ZhCn if d > 0 => format!("{d}天"),
+        Language::ZhCn if h > 0 && m > 0 => format!("{h}小时{m}分"),
+        Language::ZhCn if h > 0 => format!("{h}小时"),
+        Language::ZhCn => format!("{m}分钟"),
+        Language::En if d > 0 && h > 0 => format!("{d}d {h}h"),
+        Language::En if d > 0 => format!("{d}d"),
+        Language::En if h > 0 && m > 0 => format!("{h}h {m:02}m"),
+        Language::En if h > 0 => format!("{h}h"),
+        Language::En => format!("{m}m"),
+    };
+    if neg { format!("-{text}") } else { text }
 }
 
 /// The snake_case code of a serialisable enum value.
@@ -310,6 +320,18 @@ pub fn routes() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
+    use super::span_text;
+    use fuwu_core::role::Language;
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(span_text(Language::ZhCn, 15 * 60), "15分钟");
+        assert_eq!(span_text(Language::ZhCn, 8 * 3600), "8小时");
+        assert_eq!(span_text(Language::ZhCn, 90 * 60), "1小时30分");
+        assert_eq!(span_text(Language::ZhCn, 2 * 86_400), "2天");
+        assert_eq!(span_text(Language::En, 26 * 3600), "1d 2h");
+        assert_eq!(span_text(Language::En, -5 * 60), "-5m");
+    }
     /// Every literal key the pages look up is in the catalogue.
     #[test]
     fn every_literal_key_is_in_the_catalogue() {

@@ -29,6 +29,8 @@ pub struct ContractView {
     pub coverage: String,
     pub onsite: bool,
     pub targets: Vec<(String, i64, Option<i64>, i64)>,
+    /// The year's contracted services: the level's, with the contract's overrides.
+    pub quotas: Option<fuwu_core::records::Quotas>,
 }
 
 #[derive(Template)]
@@ -53,6 +55,7 @@ pub async fn contracts(s: &AppState, ctx: &Ctx) -> Result<Vec<ContractView>, App
         .map(|c| {
             let level = levels.iter().find(|l| l.id == c.data.service_level_id.0);
             ContractView {
+                quotas: level.map(|l| c.data.quota_overrides.apply(&l.data.quotas)),
                 number: c.data.number.clone(),
                 level: level.map(|l| l.data.name.clone()).unwrap_or_default(),
                 in_period: c.data.start_date.as_str() <= today.as_str() && today.as_str() <= c.data.end_date.as_str(),
