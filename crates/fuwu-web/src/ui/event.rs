@@ -391,9 +391,21 @@ fn report_view(ctx: &Ctx, r: &Value) -> ReportView {
 }
 
 async fn show(s_: &AppState, ctx: &Ctx, id: i64, problems: Problems, flash: Option<String>) -> Response {
+    shown(s_, ctx, id, problems, flash, axum::http::StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// The page, answered with `status` when there are problems to show.
+async fn shown(
+    s_: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    problems: Problems,
+    flash: Option<String>,
+    status: axum::http::StatusCode,
+) -> Response {
     let failed = problems.any();
     match build(s_, ctx, id, problems, flash).await {
-        Ok(p) if failed => render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &p),
+        Ok(p) if failed => render_status(status, &p),
         Ok(p) => render(&p),
         Err(e) => fail(ctx, e),
     }
@@ -408,7 +420,9 @@ async fn after(s_: &AppState, ctx: &Ctx, id: i64, r: Result<(), AppError>) -> Re
     match r {
         Ok(()) => Redirect::to(&format!("/events/{id}")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            show(s_, ctx, id, Problems::of(ctx.lang, &e), None).await
+            let problems = Problems::of(ctx.lang, &e);
+            let status = crate::error::ApiError(e).parts().0;
+            shown(s_, ctx, id, problems, None, status).await
         }
         Err(e) => fail(ctx, e),
     }

@@ -296,3 +296,43 @@ async fn an_administrator_adds_next_years_holidays_in_the_pages() {
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("value=\"60\""));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escalation_to_l2_through_the_event_page_forms() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "双活仲裁异常", "impact": "significant", "urgency": "high"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let l1 = t.user_id("l1.nj1").await;
+    let l2 = t.user_id("l2.1").await;
+    let kefu = session(&t, "kefu", PASSWORD).await;
+    let eng = session(&t, "l1.nj1", PASSWORD).await;
+    let act = |s: &Session, form: String| format!("{form}&csrf={}", s.csrf);
+    // Dispatch by the page's radio value, accept, ask for L2 — each a page form.
+    let (st, _) =
+        post(&t, &kefu, &format!("/events/{id}/act"), &act(&kefu, format!("action=assign&pick=engineer%3A{l1}"))).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, _) = post(&t, &eng, &format!("/events/{id}/act"), &act(&eng, "action=accept".into())).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, _) =
+        post(&t, &eng, &format!("/events/{id}/act"), &act(&eng, "action=request_l2&reason=需要二线分析".into())).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    // The specialist's event page asks for the L2 engineer; approving without one is refused beside the field.
+    let (_, html) = page(&t, &kefu, &format!("/events/{id}")).await;
+    assert!(html.contains("name=\"target.engineer_id\""), "the approve form names an L2 engineer");
+    let (_, inbox) = page(&t, &kefu, "/approvals").await;
+    assert!(inbox.contains("双活仲裁异常") && inbox.contains(&format!("href=\"/events/{id}\"")));
+    let (st, _) = post(&t, &kefu, &format!("/events/{id}/act"), &act(&kefu, "action=approve".into())).await;
+    assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY);
+    let (st, _) =
+        post(&t, &kefu, &format!("/events/{id}/act"), &act(&kefu, format!("action=approve&target.engineer_id={l2}")))
+            .await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, v) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!((v["event"]["tier"].as_str(), v["event"]["assignee_id"].as_i64()), (Some("L2"), Some(l2)));
+    // A stale page: the same approval again is answered on the page, not with a crash.
+    let (st, html) =
+        post(&t, &kefu, &format!("/events/{id}/act"), &act(&kefu, format!("action=approve&target.engineer_id={l2}")))
+            .await;
+    assert!(st == StatusCode::CONFLICT || st == StatusCode::FORBIDDEN, "{st}: {html}");
+}
