@@ -552,4 +552,9 @@ pub static ENTRIES: &[Entry] = &[
     ("problem.no_working_time", "该日历没有工作时间", "The calendar has no working time"),
     ("problem.unknown_field", "不认识的字段", "Unknown field"),
     ("problem.too_short", "太短（密码至少 8 个字符）", "Too short (passwords have at least 8 characters)"),
+    (
+        "event.action_stale",
+        "该操作现在不能执行：事件已有变化（可能已由他人处理）。下面是事件的最新状态。",
+        "That action cannot be taken now: the event has changed (someone may have acted first). This is how it stands now.",
+    ),
 ];

@@ -335,4 +335,5 @@ async fn escalation_to_l2_through_the_event_page_forms() {
         post(&t, &kefu, &format!("/events/{id}/act"), &act(&kefu, format!("action=approve&target.engineer_id={l2}")))
             .await;
     assert!(st == StatusCode::CONFLICT || st == StatusCode::FORBIDDEN, "{st}: {html}");
+    assert!(html.contains("事件已有变化") && html.contains("双活仲裁异常"), "the event as it is now, with a word why");
 }
