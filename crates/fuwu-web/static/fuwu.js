@@ -6,7 +6,11 @@
   document.querySelectorAll("[data-refresh]").forEach(function (el) {
     setInterval(function () {
       fetch(el.dataset.refresh, { credentials: "same-origin", headers: { "X-Requested-With": "fetch" } })
-        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (r) {
+          // The session ended: show the login page instead of pasting it into the list.
+          if (r.redirected || r.status === 401) { location.reload(); return null; }
+          return r.ok ? r.text() : null;
+        })
         .then(function (html) { if (html !== null) { el.innerHTML = html; tick(); } })
         .catch(function () {});
     }, 15000);

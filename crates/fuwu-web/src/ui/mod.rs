@@ -187,8 +187,8 @@ pub struct ToLogin(String);
 
 impl IntoResponse for ToLogin {
     fn into_response(self) -> Response {
-        let next: String = self.0.chars().filter(|c| c.is_ascii_alphanumeric() || "/-_?=&.".contains(*c)).collect();
-        Redirect::to(&format!("/login?next={next}")).into_response()
+        // The whole path with its query, percent-encoded, so `&` in it stays in `next`.
+        Redirect::to(&format!("/login?next={}", queues::urlencode(&self.0))).into_response()
     }
 }
 

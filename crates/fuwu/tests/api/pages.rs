@@ -187,6 +187,13 @@ async fn pages_in_english_and_the_customers_boundaries() {
     let resp = t.router.clone().oneshot(req).await.unwrap();
     assert_eq!(resp.status(), StatusCode::SEE_OTHER);
     assert_eq!(resp.headers()[header::LOCATION], "/login?next=/queues");
+    let req = Request::get("/queues?queue=major&page=2").body(Body::empty()).unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    assert_eq!(
+        resp.headers()[header::LOCATION],
+        "/login?next=/queues%3Fqueue%3Dmajor%26page%3D2",
+        "the whole way back"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
