@@ -75,7 +75,7 @@ pub struct ListParams {
 
 pub const MAX_PER_PAGE: i64 = 200;
 
-fn read_cap(def: &TableDef) -> Cap {
+pub fn read_cap(def: &TableDef) -> Cap {
     match def.policy {
         Policy::Org => Cap::ReadOrg,
         Policy::Customer => Cap::ReadCustomers,
@@ -85,7 +85,7 @@ fn read_cap(def: &TableDef) -> Cap {
     }
 }
 
-fn write_cap(def: &TableDef) -> Cap {
+pub fn write_cap(def: &TableDef) -> Cap {
     match def.policy {
         Policy::Org => Cap::ManageOrg,
         Policy::Customer => Cap::WriteCustomers,

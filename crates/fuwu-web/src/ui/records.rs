@@ -110,11 +110,38 @@ macro_rules! with_kind {
 #[template(path = "records_index.html")]
 struct IndexPage<'a> {
     ctx: &'a Ctx,
-    kinds: &'static [&'static str],
+    kinds: Vec<&'static str>,
 }
 
+/// The description behind a kind's slug.
+fn def_of(slug: &str) -> Option<&'static fuwu_store::tables::TableDef> {
+    let entity = match slug {
+        "customers" => "customer",
+        "sites" => "site",
+        "contacts" => "contact",
+        "projects" => "project",
+        "assets" => "asset",
+        "contracts" => "contract",
+        "service-levels" => "service_level",
+        "branches" => "branch",
+        "teams" => "team",
+        "partners" => "partner",
+        "users" => "user",
+        "calendars" => "calendar",
+        "holidays" => "holiday",
+        _ => return None,
+    };
+    fuwu_store::tables::by_entity(entity)
+}
+
+/// The kinds this user may read, and of those the ones they may also create.
 async fn index(ctx: Ctx) -> Response {
-    render(&IndexPage { ctx: &ctx, kinds: KINDS })
+    let kinds: Vec<&'static str> = KINDS
+        .iter()
+        .copied()
+        .filter(|k| def_of(k).is_some_and(|d| ctx.caller.require(fuwu_app::records::read_cap(d)).is_ok()))
+        .collect();
+    render(&IndexPage { ctx: &ctx, kinds })
 }
 
 #[derive(Deserialize, Default)]

@@ -344,3 +344,33 @@ async fn escalation_to_l2_through_the_event_page_forms() {
     assert!(st == StatusCode::CONFLICT || st == StatusCode::FORBIDDEN, "{st}: {html}");
     assert!(html.contains("事件已有变化") && html.contains("双活仲裁异常"), "the event as it is now, with a word why");
 }
+
+/// Every role's start page and every page in its navigation answer 200, in both languages' markup.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_role_reaches_every_page_of_its_navigation() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    for login in crate::harness::ROLES {
+        let s = session(&t, login, PASSWORD).await;
+        let req = Request::get("/").header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap();
+        let resp = t.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{login}");
+        let home = resp.headers()[header::LOCATION].to_str().unwrap().to_owned();
+        let (status, html) = page(&t, &s, &home).await;
+        assert_eq!(status, StatusCode::OK, "{login} home {home}: {html}");
+        let nav =
+            html.split("<nav aria-label=\"主导航\">").nth(1).and_then(|x| x.split("</nav>").next()).unwrap_or_default();
+        let links: Vec<&str> = nav.split("href=\"").skip(1).filter_map(|x| x.split('"').next()).collect();
+        assert!(!links.is_empty(), "{login} has a navigation");
+        for href in links {
+            let (status, html) = page(&t, &s, href).await;
+            assert_eq!(status, StatusCode::OK, "{login} → {href}: {html}");
+            // The records index offers only kinds this role may read: each list opens.
+            if href == "/records" {
+                for kind in html.split("href=\"/records/").skip(1).filter_map(|x| x.split('"').next()) {
+                    let (status, body) = page(&t, &s, &format!("/records/{kind}")).await;
+                    assert_eq!(status, StatusCode::OK, "{login} → /records/{kind}: {body}");
+                }
+            }
+        }
+    }
+}
