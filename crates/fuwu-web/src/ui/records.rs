@@ -157,6 +157,7 @@ struct ListQuery {
 struct ListPage<'a> {
     ctx: &'a Ctx,
     kind: &'a str,
+    may_write: bool,
     q: String,
     columns: Vec<&'static str>,
     rows: Vec<(i64, Vec<String>)>,
@@ -225,6 +226,7 @@ async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery)
             render(&ListPage {
                 ctx,
                 kind,
+                may_write: ctx.caller.require(fuwu_app::records::write_cap(R::DEF)).is_ok(),
                 q: q.q.unwrap_or_default(),
                 columns: cols,
                 rows,
@@ -251,6 +253,7 @@ async fn list_page(
 struct ViewPage<'a> {
     ctx: &'a Ctx,
     kind: &'a str,
+    may_write: bool,
     id: i64,
     fields: Vec<(&'static str, String)>,
     updated: String,
@@ -265,7 +268,8 @@ async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> R
         Ok(it) => {
             let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
             let fields = R::DEF.cols.iter().map(|c| (c.name, named(&refs, c.name, v.get(c.name)))).collect();
-            render(&ViewPage { ctx, kind, id, fields, updated: ctx.at(&it.updated_at) })
+            let may_write = ctx.caller.require(fuwu_app::records::write_cap(R::DEF)).is_ok();
+            render(&ViewPage { ctx, kind, may_write, id, fields, updated: ctx.at(&it.updated_at) })
         }
         Err(e) => fail(ctx, e),
     }
