@@ -557,4 +557,6 @@ pub static ENTRIES: &[Entry] = &[
         "该操作现在不能执行：事件已有变化（可能已由他人处理）。下面是事件的最新状态。",
         "That action cannot be taken now: the event has changed (someone may have acted first). This is how it stands now.",
     ),
+    ("console.new_customer", "登记新客户", "Register a customer"),
+    ("console.new_contact", "登记联系人", "Register a contact"),
 ];
