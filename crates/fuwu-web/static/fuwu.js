@@ -15,6 +15,15 @@
         .catch(function () {});
     }, 15000);
   });
+  // An open event page notices when someone else changed the event.
+  document.querySelectorAll("[data-watch]").forEach(function (el) {
+    var timer = setInterval(function () {
+      fetch(el.dataset.watch, { credentials: "same-origin" })
+        .then(function (r) { return r.ok && !r.redirected ? r.text() : null; })
+        .then(function (v) { if (v !== null && v.trim() !== el.dataset.version) { el.hidden = false; clearInterval(timer); } })
+        .catch(function () {});
+    }, 20000);
+  });
   // Countdowns: data-due="RFC 3339"; the text is the time left (or overdue).
   function fmt(ms) {
     var neg = ms < 0, s = Math.floor(Math.abs(ms) / 1000);

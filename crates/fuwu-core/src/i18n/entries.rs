@@ -559,4 +559,6 @@ pub static ENTRIES: &[Entry] = &[
     ),
     ("console.new_customer", "登记新客户", "Register a customer"),
     ("console.new_contact", "登记联系人", "Register a contact"),
+    ("event.changed", "此事件已被他人更新。", "Someone else has changed this event."),
+    ("event.reload", "查看最新状态", "See it as it is now"),
 ];

@@ -26,6 +26,7 @@ use serde_json::Value;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/events/{id}", get_route(page))
+        .route("/events/{id}/version", get_route(version))
         .route("/events/{id}/act", post(act))
         .route("/events/{id}/work", post(add_work))
         .route("/events/{id}/report", post(report))
@@ -164,6 +165,8 @@ struct EventPage<'a> {
     told: Vec<(String, String)>,
     may_work: bool,
     may_report: bool,
+    /// What `/events/{id}/version` answers while the page is current.
+    watch: String,
     problems: Problems,
     flash: Option<String>,
 }
@@ -338,6 +341,11 @@ async fn build<'a>(
         .map(|t| (users.get(&i(t, "user_id")).cloned().unwrap_or_default(), ctx.at(&s(t, "created_at"))))
         .collect();
     let open = !matches!(e.state, fuwu_core::flow::State::Closed | fuwu_core::flow::State::Cancelled);
+    let watch = if staff {
+        format!("{}-{}", d.event.version, fuwu_store::events::next_seq(&mut conn, id).await?)
+    } else {
+        d.event.version.to_string()
+    };
     Ok(EventPage {
         ctx,
         customer,
@@ -358,6 +366,7 @@ async fn build<'a>(
         told,
         may_work: open,
         may_report: staff && open,
+        watch,
         problems,
         flash,
         d,
@@ -408,6 +417,29 @@ async fn shown(
         Ok(p) if failed => render_status(status, &p),
         Ok(p) => render(&p),
         Err(e) => fail(ctx, e),
+    }
+}
+
+/// The event's version, for the page to notice that someone else changed it.
+async fn version(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+    let r = async {
+        let mut conn = s_.app.db.reader().acquire().await?;
+        let (e, _) = fuwu_app::events::load(&mut conn, &ctx.caller, id).await?;
+        // Staff: the record's version and the journal's length (a note or a file changes
+        // the second). Customers: the version alone (internal notes are not theirs to count).
+        if ctx.is_customer() {
+            return Ok::<_, AppError>(e.version.to_string());
+        }
+        let seq = fuwu_store::events::next_seq(&mut conn, id).await?;
+        Ok(format!("{}-{seq}", e.version))
+    }
+    .await;
+    match r {
+        Ok(v) => ([(header::CACHE_CONTROL, "no-store")], v.to_string()).into_response(),
+        Err(e) => {
+            let (status, _) = crate::error::ApiError(e).parts();
+            status.into_response()
+        }
     }
 }
 

@@ -235,6 +235,24 @@ async fn live_queues_and_attachments_through_the_pages() {
     let id = e["id"].as_i64().unwrap();
     let (_, html) = page(&t, &s, "/queues/rows?queue=unassigned").await;
     assert!(html.contains("日志上传"), "a new event appears on the next refresh");
+    // The open event page watches the event's version.
+    let (st, v1) = page(&t, &s, &format!("/events/{id}/version")).await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = t
+        .call(
+            "kefu",
+            "POST",
+            &format!("/api/v1/events/{id}/work"),
+            Some(json!({"kind": "note", "body": "客户来电补充"})),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED);
+    let (_, page_html) = page(&t, &s, &format!("/events/{id}")).await;
+    let (_, v2) = page(&t, &s, &format!("/events/{id}/version")).await;
+    assert_ne!(v1, v2, "a note by someone else changes what the page watches");
+    assert!(page_html.contains(&format!("data-version=\"{v2}\"")), "the page carries the version it shows");
+    let other = session(&t, "customer2", PASSWORD).await;
+    assert_eq!(page(&t, &other, &format!("/events/{id}/version")).await.0, StatusCode::NOT_FOUND);
     // Upload a log file through the page form, then download it.
     let boundary = "fuwuBoundary";
     let body = format!(
