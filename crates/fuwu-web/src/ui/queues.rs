@@ -87,6 +87,23 @@ pub struct Row {
     pub major: bool,
     pub sla: String,
     pub created: String,
+    /// The earliest due time of a running SLA clock (RFC 3339), for the countdown.
+    pub due: String,
+}
+
+/// The earliest due instant among an event's running clocks.
+fn earliest_due(
+    e: &Event,
+    cals: &HashMap<String, fuwu_core::calendar::Calendar>,
+    now: jiff::Timestamp,
+) -> Option<jiff::Timestamp> {
+    let set = e.clocks.as_ref()?;
+    let cal = cals.get(&set.calendar)?;
+    set.clocks
+        .iter()
+        .filter(|c| c.clock.stopped_at.is_none() && c.clock.paused_since.is_none())
+        .filter_map(|c| c.clock.read(cal, now, 1.0).ok()?.due)
+        .min()
 }
 
 /// Names of records by id (customers, users, teams).
@@ -113,6 +130,16 @@ pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Resul
     let mut conn = s.app.db.reader().acquire().await?;
     let customers = names(&mut conn, &tables::CUSTOMER, events.iter().map(|e| e.data.customer_id.0)).await?;
     let users = names(&mut conn, &tables::USER, events.iter().filter_map(|e| e.data.assignee_id.map(|u| u.0))).await?;
+    let mut cals = HashMap::new();
+    for e in events {
+        if let Some(set) = &e.data.clocks
+            && !cals.contains_key(&set.calendar)
+        {
+            let cal = fuwu_app::calendars::calendar(&mut conn, &set.calendar, "calendar").await?;
+            cals.insert(set.calendar.clone(), cal);
+        }
+    }
+    let now = jiff::Timestamp::now();
     Ok(events
         .iter()
         .map(|e| Row {
@@ -127,6 +154,7 @@ pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Resul
             major: e.data.major,
             sla: e.data.sla_state.clone().unwrap_or_default(),
             created: ctx.at(&e.created_at),
+            due: earliest_due(&e.data, &cals, now).map(|t| t.to_string()).unwrap_or_default(),
         })
         .collect())
 }

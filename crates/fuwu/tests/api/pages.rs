@@ -235,6 +235,7 @@ async fn live_queues_and_attachments_through_the_pages() {
     let id = e["id"].as_i64().unwrap();
     let (_, html) = page(&t, &s, "/queues/rows?queue=unassigned").await;
     assert!(html.contains("日志上传"), "a new event appears on the next refresh");
+    assert!(html.contains("data-due=\"20"), "each row counts down to its earliest SLA due time");
     // The open event page watches the event's version.
     let (st, v1) = page(&t, &s, &format!("/events/{id}/version")).await;
     assert_eq!(st, StatusCode::OK);
