@@ -607,7 +607,14 @@ struct SignPage<'a> {
     problems: Problems,
 }
 
-async fn sign_view(s_: &AppState, ctx: &Ctx, id: i64, rid: i64, problems: Problems) -> Response {
+async fn sign_view(
+    s_: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    rid: i64,
+    problems: Problems,
+    status: axum::http::StatusCode,
+) -> Response {
     let d = match detail(&s_.app, &ctx.caller, id).await {
         Ok(d) => d,
         Err(e) => return fail(ctx, e),
@@ -626,11 +633,11 @@ async fn sign_view(s_: &AppState, ctx: &Ctx, id: i64, rid: i64, problems: Proble
         r: report_view(ctx, r),
         problems,
     };
-    if failed { render_status(axum::http::StatusCode::UNPROCESSABLE_ENTITY, &page) } else { render(&page) }
+    if failed { render_status(status, &page) } else { render(&page) }
 }
 
 async fn sign_page(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> Response {
-    sign_view(&s_, &ctx, id, rid, Problems::default()).await
+    sign_view(&s_, &ctx, id, rid, Problems::default(), axum::http::StatusCode::OK).await
 }
 
 async fn sign(
@@ -649,7 +656,9 @@ async fn sign(
     match r {
         Ok(()) => Redirect::to(&format!("/events/{id}/reports/{rid}/print")).into_response(),
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
-            sign_view(&s_, &ctx, id, rid, Problems::of(ctx.lang, &e)).await
+            let problems = Problems::of(ctx.lang, &e);
+            let status = crate::error::ApiError(e).parts().0;
+            sign_view(&s_, &ctx, id, rid, problems, status).await
         }
         Err(e) => fail(&ctx, e),
     }

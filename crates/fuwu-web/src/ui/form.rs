@@ -119,7 +119,11 @@ pub struct Problems {
 /// (`problem.<code>`) when there is one, otherwise the API's own message.
 fn explain(lang: Language, code: &str, message: &str) -> String {
     let key = format!("problem.{code}");
-    if fuwu_core::i18n::has(&key) { fuwu_core::i18n::t(lang, &key).to_owned() } else { message.to_owned() }
+    if fuwu_core::i18n::has(&key) {
+        fuwu_core::i18n::t(lang, &key).to_owned()
+    } else {
+        fuwu_core::i18n::from_english(lang, message)
+    }
 }
 
 impl Problems {
@@ -133,12 +137,12 @@ impl Problems {
                 p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());
             }
             AppError::BadRequest { message, field: Some(f) } | AppError::Conflict { message, field: Some(f), .. } => {
-                p.fields.insert(f.clone(), message.clone());
+                p.fields.insert(f.clone(), fuwu_core::i18n::from_english(lang, message));
             }
-            other => p.general = Some(other.to_string()),
+            other => p.general = Some(fuwu_core::i18n::from_english(lang, &other.to_string())),
         }
         if p.general.is_none() && !p.fields.is_empty() {
-            p.general = Some(e.to_string());
+            p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());
         }
         p
     }

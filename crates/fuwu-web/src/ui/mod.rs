@@ -255,9 +255,15 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => ctx.t("error.invalid"),
         _ => ctx.t("error.internal"),
     };
-    let mut message = detail.message;
+    let mut message = if status == StatusCode::NOT_FOUND {
+        ctx.t("error.not_found_detail").to_owned()
+    } else {
+        fuwu_core::i18n::from_english(ctx.lang, &detail.message)
+    };
     for f in &detail.fields {
-        message.push_str(&format!("；{}：{}", f.field, f.message));
+        let key = format!("field.{}", f.field);
+        let name = if i18n::has(&key) { i18n::t(ctx.lang, &key).to_owned() } else { f.field.clone() };
+        message.push_str(&format!("；{name}：{}", fuwu_core::i18n::from_english(ctx.lang, &f.message)));
     }
     render_status(status, &ErrorPage { ctx, status: status.as_u16(), title: title.to_owned(), message })
 }

@@ -393,3 +393,38 @@ async fn every_role_reaches_every_page_of_its_navigation() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_read_in_the_users_language() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "重复签字", "impact": "minor", "urgency": "low"}))).await;
+    let id = e["id"].as_i64().unwrap();
+    let l1 = t.user_id("l1.nj1").await;
+    for (who, body) in [
+        ("kefu", json!({"action": "assign", "target": {"engineer_id": l1}, "reason": "实施工程师"})),
+        ("l1.nj1", json!({"action": "accept"})),
+    ] {
+        assert!(t.call(who, "POST", &format!("/api/v1/events/{id}/actions"), Some(body)).await.0.is_success());
+    }
+    let (_, r) = t
+        .call(
+            "l1.nj1",
+            "POST",
+            &format!("/api/v1/events/{id}/reports"),
+            Some(json!({"kind": "service", "findings": "检查", "actions_taken": "处理"})),
+        )
+        .await;
+    let rid = r["id"].as_i64().unwrap();
+    let eng = session(&t, "l1.nj1", PASSWORD).await;
+    let png = "data%3Aimage%2Fpng%3Bbase64%2CiVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg%3D%3D";
+    let form = format!("signer_name=孙刚&signature={png}&csrf={}", eng.csrf);
+    let (st, _) = post(&t, &eng, &format!("/events/{id}/reports/{rid}/sign"), &form).await;
+    assert_eq!(st, StatusCode::SEE_OTHER);
+    let (st, html) = post(&t, &eng, &format!("/events/{id}/reports/{rid}/sign"), &form).await;
+    assert_eq!(st, StatusCode::CONFLICT, "{html}");
+    assert!(html.contains("该报告已确认"), "the refusal in Chinese: {html}");
+    let (st, html) = page(&t, &eng, "/events/999999").await;
+    assert_eq!(st, StatusCode::NOT_FOUND);
+    assert!(html.contains("该记录不存在，或您无权查看"));
+}
