@@ -55,6 +55,16 @@
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) { if (!confirm(f.dataset.confirm)) { e.preventDefault(); } });
   });
+  // A form is sent once: its buttons rest until the next page (a double click on
+  // "record" would otherwise record the call twice).
+  // (Listeners on the form run first, so a cancelled submission is known here.)
+  document.addEventListener("submit", function (e) {
+    var f = e.target;
+    if (!f || e.defaultPrevented || (f.method || "").toLowerCase() !== "post") { return; }
+    var buttons = f.querySelectorAll("button[type=submit]");
+    buttons.forEach(function (b) { b.disabled = true; });
+    setTimeout(function () { buttons.forEach(function (b) { b.disabled = false; }); }, 8000);
+  });
   // Signature pad: draw with a finger or mouse; the PNG goes into the hidden field.
   document.querySelectorAll("canvas.sigpad").forEach(function (c) {
     var ctx = c.getContext("2d"), drawing = false, drawn = false;

@@ -144,6 +144,11 @@ impl Browser {
     pub async fn click(&self, css: &str) {
         self.c.execute("window.__old_page = true", vec![]).await.expect("js");
         self.tap(css).await;
+        self.wait_new_page(css).await;
+    }
+
+    /// Waits until the page marked with `window.__old_page` has been replaced and loaded.
+    pub async fn wait_new_page(&self, css: &str) {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let fresh = self
@@ -338,6 +343,7 @@ async fn the_main_journey_in_chromium() {
     b.select("form.record select[name=urgency]", "high").await;
     b.click("form.record button[type=submit]").await;
     let event_path = b.path().await;
+    assert_eq!(t.count("/api/v1/events").await, 1, "one event for one call");
     assert!(event_path.starts_with("/events/"), "recorded: {event_path}");
     let text = b.text().await;
     assert!(text.contains("<script>window.__xss=1</script>"), "the title is shown as text");
