@@ -353,6 +353,9 @@ pub async fn find_duplicate(
         let mark = sql.arg(Val::Int(Some(x)));
         conds.push(format!("id <> {mark}"));
     }
+    if conds.is_empty() {
+        return Ok(None);
+    }
     sql.text = format!("SELECT id FROM {} WHERE {} LIMIT 1", def.table, conds.join(" AND "));
     match sql.fetch_optional(conn).await? {
         Some(row) => Ok(Some(row.try_get::<i64, _>(0)?)),

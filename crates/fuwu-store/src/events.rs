@@ -24,6 +24,16 @@ pub async fn next_numbers(conn: &mut Conn, year: i64, k: i64) -> Result<i64> {
     Ok(row.try_get(0)?)
 }
 
+/// The event recorded with a client's token, if any.
+pub async fn by_client_token(conn: &mut Conn, token: &str) -> Result<Option<i64>> {
+    let row = sqlx::query("SELECT id FROM events WHERE client_token = $1")
+        .bind(token.to_owned())
+        .fetch_optional(conn)
+        .await
+        .map_err(classify)?;
+    row.map(|r| Ok(r.try_get::<i64, _>(0)?)).transpose()
+}
+
 /// The next journal sequence number of an event.
 pub async fn next_seq(conn: &mut Conn, event_id: i64) -> Result<i64> {
     let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM event_journal WHERE event_id = $1")

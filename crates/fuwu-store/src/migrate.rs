@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (6, "mail", include_str!("../migrations/0006_mail.sql")),
     (7, "sla_state", include_str!("../migrations/0007_sla_state.sql")),
     (8, "notification_delivery", include_str!("../migrations/0008_notification_delivery.sql")),
+    (9, "client_token", include_str!("../migrations/0009_client_token.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

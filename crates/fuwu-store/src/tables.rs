@@ -353,6 +353,7 @@ pub static EVENT: TableDef = TableDef {
         c("clocks", Json),
         c("next_check_at", Int),
         c("sla_state", Text),
+        c("client_token", Text),
     ],
     search: &["number", "title", "description"],
     sortable: &["number", "priority", "state"],
@@ -371,7 +372,7 @@ pub static EVENT: TableDef = TableDef {
         "asset_id",
         "project_id",
     ],
-    uniques: &[(&["number"], "number")],
+    uniques: &[(&["number"], "number"), (&["client_token"], "client_token")],
     link: Link::Column,
     policy: Policy::Events,
 };
@@ -530,4 +531,29 @@ pub static ALL: &[&TableDef] = &[
 /// The description of an entity.
 pub fn by_entity(entity: &str) -> Option<&'static TableDef> {
     ALL.iter().copied().find(|d| d.entity == entity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every unique key, search, sort and filter names a column the table has.
+    #[test]
+    fn descriptions_name_their_own_columns() {
+        let mut defs: Vec<&TableDef> = ALL.to_vec();
+        defs.extend([&EVENT, &JOURNAL, &APPROVAL, &WORK_RECORD, &REPORT, &ATTACHMENT, &NOTIFICATION, &KNOWLEDGE]);
+        for d in defs {
+            let has = |n: &str| {
+                d.cols.iter().any(|c| c.name == n) || ["id", "created_at", "updated_at", "version"].contains(&n)
+            };
+            for (cols, field) in d.uniques {
+                for c in *cols {
+                    assert!(has(c), "{}: unique key {field} names {c}, not a column", d.table);
+                }
+            }
+            for c in d.search.iter().chain(d.sortable).chain(d.filters) {
+                assert!(has(c), "{}: {c} is not a column", d.table);
+            }
+        }
+    }
 }

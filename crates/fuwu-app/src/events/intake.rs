@@ -66,6 +66,10 @@ pub struct NewEvent {
     /// Dispatch at once (the hotline's one click).
     #[serde(default)]
     pub dispatch: Option<TargetInput>,
+    /// A token the client chooses (a form's, an API client's idempotency key, up to 100
+    /// characters): sending the same event again with it returns the event recorded first.
+    #[serde(default)]
+    pub client_token: Option<String>,
 }
 
 async fn get<T: serde::de::DeserializeOwned>(
@@ -241,6 +245,12 @@ pub async fn rank(app: &App, conn: &mut Conn, need: &Need) -> Result<(Vec<Candid
 /// write transaction (the number, the event, its journal row, its effects).
 pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Event>, AppError> {
     c.require(Cap::RecordEvents)?;
+    let token = input.client_token.clone();
+    if let Some(t) = &token
+        && let Some(found) = recorded_with(app, c, t).await?
+    {
+        return Ok(found);
+    }
     let mut conn = app.db.reader().acquire().await?;
     let (event, dispatch) = prepare(app, &mut conn, c, input).await?;
     drop(conn);
@@ -248,7 +258,24 @@ pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Eve
     let (reply, answer) = tokio::sync::oneshot::channel();
     let job = super::writer::Job { caller: c.clone(), event, dispatch, reply };
     writer.send(job).await.map_err(|_| AppError::Internal("the intake writer has stopped".into()))?;
-    answer.await.map_err(|_| AppError::Internal("the intake writer dropped a write".into()))?
+    match (answer.await.map_err(|_| AppError::Internal("the intake writer dropped a write".into()))?, &token) {
+        // Two sends with one token at the same moment: the second meets the first's
+        // row (the unique index decides) and answers with it.
+        (Err(e @ AppError::Conflict { .. }), Some(t)) => match recorded_with(app, c, t).await? {
+            Some(found) => Ok(found),
+            None => Err(e),
+        },
+        (other, _) => other,
+    }
+}
+
+/// The event a client's token already recorded, as the caller may see it.
+async fn recorded_with(app: &App, c: &Caller, token: &str) -> Result<Option<Stored<Event>>, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    match fuwu_store::events::by_client_token(&mut conn, token).await? {
+        Some(id) => Ok(Some(super::load(&mut conn, c, id).await?.0)),
+        None => Ok(None),
+    }
 }
 
 /// Checks the input and works out everything about the new event.
@@ -260,6 +287,11 @@ async fn prepare(
 ) -> Result<(Event, Option<TargetInput>), AppError> {
     let mut errs = FieldErrors::new();
     errs.text("title", &mut input.title, 200);
+    if let Some(t) = &input.client_token
+        && (t.trim().is_empty() || t.chars().count() > 100)
+    {
+        errs.add("client_token", "invalid_token", "client_token must be 1–100 characters");
+    }
     errs.opt_text("description", &mut input.description, 20_000);
     errs.into_result()?;
     if c.role() == Role::Customer {
@@ -409,6 +441,7 @@ async fn prepare(
         clocks: None,
         next_check_at: None,
         sla_state: None,
+        client_token: input.client_token.clone(),
     };
     // The contract's clocks start now; a directly called engineer has already answered.
     if let (Some(cover), Some(t)) = (cover.as_ref(), event.targets()) {

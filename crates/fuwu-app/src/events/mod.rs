@@ -170,6 +170,9 @@ pub struct Event {
     /// or its target (the "breaching soon" queue); none otherwise.
     #[serde(default)]
     pub sla_state: Option<String>,
+    /// The client's token for this recording (idempotency): the same token never records twice.
+    #[serde(default)]
+    pub client_token: Option<String>,
 }
 
 /// Fields that schedule work rather than describe the event; kept out of the journal.

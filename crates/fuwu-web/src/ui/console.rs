@@ -57,6 +57,12 @@ impl ConsolePage<'_> {
         get(&self.sent, name).unwrap_or("")
     }
 
+    /// The token that makes this form record once, however often it is sent.
+    fn token(&self) -> String {
+        get(&self.sent, "client_token")
+            .map_or_else(|| fuwu_app::auth::new_secret("form-")[..37].to_owned(), str::to_owned)
+    }
+
     fn picked(&self, name: &str, value: &str) -> bool {
         get(&self.sent, name) == Some(value)
     }

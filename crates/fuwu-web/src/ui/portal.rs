@@ -113,6 +113,12 @@ impl NewPage<'_> {
     fn was(&self, name: &str) -> &str {
         get(&self.sent, name).unwrap_or("")
     }
+
+    /// The token that makes this form record once, however often it is sent.
+    fn token(&self) -> String {
+        get(&self.sent, "client_token")
+            .map_or_else(|| fuwu_app::auth::new_secret("form-")[..37].to_owned(), str::to_owned)
+    }
 }
 
 /// The request form (again, with the problems, when a submission was refused).

@@ -2,6 +2,7 @@
 //! refused and changes nothing; HTML in titles, notes and names is shown as
 //! text; the English pages are complete; customers see only their own.
 
+use crate::both;
 use crate::harness::{Backend, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -428,3 +429,40 @@ async fn refusals_read_in_the_users_language() {
     assert_eq!(st, StatusCode::NOT_FOUND);
     assert!(html.contains("该记录不存在，或您无权查看"));
 }
+
+both!(the_same_form_sent_twice_records_once, |t: TestApp| async move {
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let body = json!({"kind": "fault", "asset_id": asset["id"], "title": "重复提交", "impact": "minor", "urgency": "low", "client_token": "form-abc123"});
+    let (s1, e1) = t.call("kefu", "POST", "/api/v1/events", Some(body.clone())).await;
+    let (s2, e2) = t.call("kefu", "POST", "/api/v1/events", Some(body.clone())).await;
+    assert!(s1.is_success() && s2.is_success(), "{e1} {e2}");
+    assert_eq!(e1["id"], e2["id"], "the second send returns the event recorded first");
+    // At the same moment: still one.
+    let body2 = json!({"kind": "fault", "asset_id": asset["id"], "title": "并发重复提交", "impact": "minor", "urgency": "low", "client_token": "form-xyz789"});
+    let (a, b) = tokio::join!(
+        t.call("kefu", "POST", "/api/v1/events", Some(body2.clone())),
+        t.call("kefu", "POST", "/api/v1/events", Some(body2.clone()))
+    );
+    assert!(a.0.is_success() && b.0.is_success(), "{} {}", a.1, b.1);
+    assert_eq!(a.1["id"], b.1["id"]);
+    assert_eq!(t.count("/api/v1/events").await, 2);
+    // Without a token every send is a new event; a blank token is refused.
+    let bad = json!({"kind": "fault", "asset_id": asset["id"], "title": "x", "impact": "minor", "urgency": "low", "client_token": " "});
+    crate::harness::assert_error(
+        &t.call("kefu", "POST", "/api/v1/events", Some(bad)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("client_token"),
+    );
+    // The console's form carries a token; sent twice, it records once.
+    let s = session(&t, "kefu", PASSWORD).await;
+    let (_, html) = page(&t, &s, &format!("/console?q={}", asset["serial_number"].as_str().unwrap())).await;
+    let token = html.split("name=\"client_token\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = format!(
+        "customer_id=26&asset_id={}&kind=fault&title=控制台重复&impact=minor&urgency=low&client_token={token}&csrf={}",
+        asset["id"], s.csrf
+    );
+    let (r1, _) = post(&t, &s, "/events/new", &form).await;
+    let (r2, _) = post(&t, &s, "/events/new", &form).await;
+    assert_eq!((r1, r2), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
+    assert_eq!(t.count("/api/v1/events").await, 3);
+});
