@@ -17,6 +17,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (7, "sla_state", include_str!("../migrations/0007_sla_state.sql")),
     (8, "notification_delivery", include_str!("../migrations/0008_notification_delivery.sql")),
     (9, "client_token", include_str!("../migrations/0009_client_token.sql")),
+    (10, "client_token_partial", include_str!("../migrations/0010_client_token_partial.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.
