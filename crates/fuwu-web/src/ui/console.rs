@@ -59,8 +59,7 @@ impl ConsolePage<'_> {
 
     /// The token that makes this form record once, however often it is sent.
     fn token(&self) -> String {
-        get(&self.sent, "client_token")
-            .map_or_else(|| fuwu_app::auth::new_secret("form-")[..37].to_owned(), str::to_owned)
+        super::form::record_token(&self.sent)
     }
 
     fn picked(&self, name: &str, value: &str) -> bool {

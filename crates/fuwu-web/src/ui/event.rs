@@ -508,28 +508,35 @@ fn local_times(ctx: &Ctx, f: &mut Fields) {
     }
 }
 
-async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(mut f): Form<Fields>) -> Response {
-    if let Err(e) = check_csrf(&ctx, &f) {
-        return fail(&ctx, e);
+/// A form that becomes an API input `T` on this event: CSRF, local times, decoding,
+/// the app call, then back to the page (or the page with the problems).
+async fn submit<T, F, Fut>(s_: &AppState, ctx: &Ctx, id: i64, mut f: Fields, call: F) -> Response
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce(T) -> Fut,
+    Fut: std::future::Future<Output = Result<(), AppError>>,
+{
+    if let Err(e) = check_csrf(ctx, &f) {
+        return fail(ctx, e);
     }
-    local_times(&ctx, &mut f);
-    let r = match decode::<WorkInput>(&f, &[]) {
-        Ok(w) => work::add_work(&s_.app, &ctx.caller, id, w).await.map(|_| ()),
+    local_times(ctx, &mut f);
+    let r = match decode::<T>(&f, &[]) {
+        Ok(input) => call(input).await,
         Err(e) => Err(e),
     };
-    after(&s_, &ctx, id, r).await
+    after(s_, ctx, id, r).await
 }
 
-async fn report(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(mut f): Form<Fields>) -> Response {
-    if let Err(e) = check_csrf(&ctx, &f) {
-        return fail(&ctx, e);
-    }
-    local_times(&ctx, &mut f);
-    let r = match decode::<ReportInput>(&f, &[]) {
-        Ok(rep) => work::submit_report(&s_.app, &ctx.caller, id, rep).await.map(|_| ()),
-        Err(e) => Err(e),
-    };
-    after(&s_, &ctx, id, r).await
+async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
+    submit(&s_, &ctx, id, f, |w: WorkInput| async { work::add_work(&s_.app, &ctx.caller, id, w).await.map(|_| ()) })
+        .await
+}
+
+async fn report(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
+    submit(&s_, &ctx, id, f, |r: ReportInput| async {
+        work::submit_report(&s_.app, &ctx.caller, id, r).await.map(|_| ())
+    })
+    .await
 }
 
 async fn upload(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, mut m: Multipart) -> Response {

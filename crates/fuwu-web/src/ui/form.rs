@@ -31,6 +31,12 @@ pub fn check_csrf(ctx: &Ctx, f: &Fields) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The token that makes a record form record once, however often it is sent: the
+/// one it was sent with, else a fresh one.
+pub fn record_token(sent: &Fields) -> String {
+    get(sent, "client_token").map_or_else(|| fuwu_app::auth::new_secret("form-")[..37].to_owned(), str::to_owned)
+}
+
 /// The first value of a field.
 pub fn get<'a>(f: &'a Fields, name: &str) -> Option<&'a str> {
     f.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty())
