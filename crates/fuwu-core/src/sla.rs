@@ -437,6 +437,20 @@ impl ClockSet {
         Ok(out)
     }
 
+    /// Where the running clocks stand for the "breaching soon" queue: `breached`
+    /// when one has passed its target, `warning` when one has passed its warning
+    /// share, `None` otherwise. Stopped clocks no longer count.
+    pub fn alert(&self) -> Option<&'static str> {
+        let running = || self.clocks.iter().filter(|c| c.clock.stopped_at.is_none());
+        if running().any(|c| c.clock.breached_at.is_some()) {
+            Some("breached")
+        } else if running().any(|c| c.clock.warned_at.is_some()) {
+            Some("warning")
+        } else {
+            None
+        }
+    }
+
     /// A visit's arrival stops the on-site clock.
     pub fn arrived(&mut self, at: Timestamp) -> Vec<ClockNote> {
         let mut notes = Vec::new();
@@ -636,6 +650,24 @@ mod tests {
             .build(TimeZone::get("Asia/Shanghai").unwrap(), official().clone())
             .unwrap();
         assert_eq!(deliver_at(&always, midnight, false).unwrap(), midnight);
+    }
+
+    #[test]
+    fn the_alert_follows_running_clocks_only() {
+        let c = five();
+        let (mut set, _) = ClockSet::at_intake(
+            "5x8".into(),
+            Targets { response: H, onsite: None, resolution: 8 * H },
+            ts("2026-11-27T10:00:00+08:00"),
+            false,
+        );
+        assert_eq!(set.alert(), None);
+        set.sweep(&c, ts("2026-11-27T10:50:00+08:00"), 0.75).unwrap();
+        assert_eq!(set.alert(), Some("warning"), "the response clock passed 75 %");
+        set.sweep(&c, ts("2026-11-27T11:10:00+08:00"), 0.75).unwrap();
+        assert_eq!(set.alert(), Some("breached"));
+        set.clocks[0].clock.stop(ts("2026-11-27T11:20:00+08:00")).unwrap();
+        assert_eq!(set.alert(), None, "a stopped clock no longer counts");
     }
 
     #[test]

@@ -223,21 +223,7 @@ impl Event {
         self.urgency = self.flow.urgency;
         self.next_check_at =
             self.clocks.as_ref().and_then(|c| c.earliest_check(LOWEST_SHARE)).map(|t| t.as_millisecond());
-        self.sla_state = self.clocks.as_ref().and_then(|set| {
-            let running = set.clocks.iter().filter(|c| c.clock.stopped_at.is_none());
-            let (mut warned, mut breached) = (false, false);
-            for c in running {
-                breached |= c.clock.breached_at.is_some();
-                warned |= c.clock.warned_at.is_some();
-            }
-            if breached {
-                Some("breached".to_owned())
-            } else if warned {
-                Some("warning".to_owned())
-            } else {
-                None
-            }
-        });
+        self.sla_state = self.clocks.as_ref().and_then(|set| set.alert()).map(str::to_owned);
         self.awaiting_approver = self.flow.pending.as_ref().map(|p| match p.approver {
             fuwu_core::flow::Approver::Specialist => "specialist".to_owned(),
             fuwu_core::flow::Approver::Manager => "manager".to_owned(),
