@@ -1,10 +1,9 @@
-//! SLA settings (the warning share) and per-event figures for reports.
+//! SLA settings: the warning share.
 
 use crate::error::AppError;
-use crate::events::Event;
 use crate::{App, Caller};
 use fuwu_core::access::Cap;
-use fuwu_core::sla::{self, DEFAULT_WARN_PERCENT, Figure, MAX_WARN_PERCENT, MIN_WARN_PERCENT};
+use fuwu_core::sla::{self, DEFAULT_WARN_PERCENT, MAX_WARN_PERCENT, MIN_WARN_PERCENT};
 use fuwu_store::Conn;
 use fuwu_store::now_ms;
 use serde::{Deserialize, Serialize};
@@ -58,11 +57,4 @@ pub async fn set_settings(app: &App, c: &Caller, s: SlaSettings) -> Result<SlaSe
     fuwu_store::audit::record(&mut tx, now, Some(c.id().0), "setting", 0, KEY, b.as_ref(), a.as_ref()).await?;
     tx.commit().await?;
     Ok(s)
-}
-
-/// The event's clock figures now (empty when it has no clocks).
-pub async fn figures(conn: &mut Conn, e: &Event) -> Result<Vec<Figure>, AppError> {
-    let Some(set) = &e.clocks else { return Ok(vec![]) };
-    let cal = crate::calendars::calendar(conn, &set.calendar, "calendar").await?;
-    set.figures(&cal, jiff::Timestamp::now()).map_err(|x| AppError::Internal(x.to_string()))
 }

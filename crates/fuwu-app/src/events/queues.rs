@@ -148,8 +148,12 @@ pub struct EventDetail {
     pub figures: Vec<fuwu_core::sla::Figure>,
 }
 
-async fn clock_readings(conn: &mut fuwu_store::Conn, e: &Event) -> Result<Vec<Value>, AppError> {
-    let Some(set) = &e.clocks else { return Ok(vec![]) };
+/// The clocks' readings and figures now, under the event's calendar (read once).
+async fn clock_readings(
+    conn: &mut fuwu_store::Conn,
+    e: &Event,
+) -> Result<(Vec<Value>, Vec<fuwu_core::sla::Figure>), AppError> {
+    let Some(set) = &e.clocks else { return Ok((vec![], vec![])) };
     let cal = crate::calendars::calendar(conn, &set.calendar, "calendar").await?;
     let now = jiff::Timestamp::now();
     let share = crate::sla::settings(conn).await?.share();
@@ -158,7 +162,8 @@ async fn clock_readings(conn: &mut fuwu_store::Conn, e: &Event) -> Result<Vec<Va
         let r = ec.clock.read(&cal, now, share).map_err(|x| AppError::Internal(x.to_string()))?;
         out.push(json!({"scope": ec.scope, "kind": ec.clock.kind, "calendar": set.calendar, "clock": ec.clock, "reading": r}));
     }
-    Ok(out)
+    let figures = set.figures(&cal, now).map_err(|x| AppError::Internal(x.to_string()))?;
+    Ok((out, figures))
 }
 
 pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppError> {
@@ -168,8 +173,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
     let staff = c.role() != Role::Customer;
     let approvals = if staff { act::approvals(&mut conn, id).await? } else { vec![] };
     let journal = if staff { journal(&mut conn, id).await? } else { vec![] };
-    let clocks = clock_readings(&mut conn, &e.data).await?;
-    let figures = crate::sla::figures(&mut conn, &e.data).await?;
+    let (clocks, figures) = clock_readings(&mut conn, &e.data).await?;
     Ok(EventDetail {
         available_actions,
         approvals,
