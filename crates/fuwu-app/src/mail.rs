@@ -102,17 +102,32 @@ pub async fn notify(conn: &mut Conn, users: &[i64], n: &Notice) -> Result<(), Ap
     Ok(())
 }
 
-/// A page of a user's notifications visible by `now` (newest first), and their total.
+/// The caller's unread notifications, as far as they are delivered.
+pub async fn unread(app: &App, c: &crate::Caller) -> Result<i64, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    Ok(fuwu_store::events::unread_count(&mut conn, c.id().0).await?)
+}
+
+/// Marks the caller's delivered notifications read (`ids` empty: all of them); how many.
+pub async fn mark_read(app: &App, c: &crate::Caller, ids: &[i64]) -> Result<u64, AppError> {
+    let mut tx = app.db.begin().await?;
+    let n = fuwu_store::events::mark_read(&mut tx, c.id().0, ids, now_ms()).await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// A page of the caller's delivered notifications (newest first), and their total.
 pub async fn inbox(
-    conn: &mut Conn,
-    user_id: i64,
-    now: i64,
+    app: &App,
+    c: &crate::Caller,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<serde_json::Map<String, Value>>, i64), AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let conn = &mut *conn;
     let spec = crud::ListSpec {
-        filters: vec![("user_id".into(), crud::Val::Int(Some(user_id)))],
-        conds: vec![(fuwu_store::events::VISIBLE.to_owned(), vec![crud::Val::Int(Some(now))])],
+        filters: vec![("user_id".into(), crud::Val::Int(Some(c.id().0)))],
+        conds: vec![(fuwu_store::events::VISIBLE.to_owned(), vec![crud::Val::Int(Some(now_ms()))])],
         sort: Some(("id".into(), true)),
         limit,
         offset,

@@ -36,6 +36,8 @@ pub enum Cap {
     RecordEvents,
     /// Change settings such as the priority matrix.
     ManageSettings,
+    /// See the department's overview: every open event counted by priority, tier and branch.
+    Oversee,
 }
 
 /// The capability table: the one place that says what each role may do.
@@ -55,6 +57,7 @@ pub fn role_caps(role: Role) -> &'static [Cap] {
             ReadAudit,
             ReadEvents,
             ManageSettings,
+            Oversee,
         ],
         Role::Manager => &[
             ReadOrg,
@@ -66,6 +69,7 @@ pub fn role_caps(role: Role) -> &'static [Cap] {
             ReadAudit,
             ReadEvents,
             RecordEvents,
+            Oversee,
         ],
         Role::Specialist => {
             &[ReadOrg, ReadUsers, ReadCustomers, WriteCustomers, ReadLevels, Lookup, ReadEvents, RecordEvents]

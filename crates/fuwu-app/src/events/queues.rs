@@ -120,6 +120,33 @@ pub async fn counts(app: &App, c: &Caller) -> Result<Vec<QueueCount>, AppError> 
     Ok(out)
 }
 
+/// The department's overview: open events counted by priority, tier and branch
+/// (branch names; events without a branch under an empty name).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Overview {
+    pub by_priority: Vec<(String, i64)>,
+    pub by_tier: Vec<(String, i64)>,
+    pub by_branch: Vec<(String, i64)>,
+}
+
+pub async fn overview(app: &App, c: &Caller) -> Result<Overview, AppError> {
+    c.require(Cap::Oversee)?;
+    let mut conn = app.db.reader().acquire().await?;
+    let by_priority = fuwu_store::events::open_counts_by(&mut conn, "priority").await?;
+    let by_tier = fuwu_store::events::open_counts_by(&mut conn, "tier").await?;
+    let raw = fuwu_store::events::open_counts_by(&mut conn, "branch_id").await?;
+    let ids: Vec<i64> = raw.iter().filter_map(|(k, _)| k.parse().ok()).collect();
+    let branches = crud::get_many(&mut conn, &tables::BRANCH, &ids).await?;
+    let name_of = |id: i64| {
+        branches.iter().find(|b| b.get("id").and_then(Value::as_i64) == Some(id)).and_then(|b| b.get("name")?.as_str())
+    };
+    let by_branch = raw
+        .into_iter()
+        .map(|(k, n)| (k.parse::<i64>().ok().and_then(name_of).unwrap_or_default().to_owned(), n))
+        .collect();
+    Ok(Overview { by_priority, by_tier, by_branch })
+}
+
 /// One event with everything its page shows: the actions the caller may take
 /// now, approvals, work records, reports, attachments, who was told of a major
 /// incident, and the journal (staff only).

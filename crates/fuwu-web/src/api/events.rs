@@ -166,15 +166,11 @@ async fn download(State(s): State<AppState>, Auth(c): Auth, Ids(id, aid): Ids) -
 }
 
 async fn notifications(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
-    let mut p = list_params(pairs(q)?)?;
-    p.filters.insert("user_id".into(), c.id().0.to_string());
-    p.sort = Some("-id".into());
-    let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
+    let p = list_params(pairs(q)?)?;
     let per_page = p.per_page.unwrap_or(50).clamp(1, 200);
     let page = p.page.unwrap_or(1).max(1);
-    let (items, total) =
-        fuwu_app::mail::inbox(&mut conn, c.id().0, fuwu_store::now_ms(), per_page, (page - 1) * per_page).await?;
-    let unread = fuwu_store::events::unread_count(&mut conn, c.id().0).await.map_err(AppError::from)?;
+    let (items, total) = fuwu_app::mail::inbox(&s.app, &c, per_page, (page - 1) * per_page).await?;
+    let unread = fuwu_app::mail::unread(&s.app, &c).await?;
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page, "total": total, "unread": unread})))
 }
 
@@ -191,11 +187,7 @@ async fn mark_read(
     Auth(c): Auth,
     JsonBody(m): JsonBody<MarkRead>,
 ) -> ApiResult<Json<Value>> {
-    let mut tx = s.app.db.begin().await.map_err(AppError::from)?;
-    let n =
-        fuwu_store::events::mark_read(&mut tx, c.id().0, &m.ids, fuwu_store::now_ms()).await.map_err(AppError::from)?;
-    tx.commit().await.map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(Json(json!({ "marked": n })))
+    Ok(Json(json!({ "marked": fuwu_app::mail::mark_read(&s.app, &c, &m.ids).await? })))
 }
 
 async fn get_matrix(State(s): State<AppState>, Auth(_c): Auth) -> ApiResult<Json<PriorityMatrix>> {

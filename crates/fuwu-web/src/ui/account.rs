@@ -38,8 +38,7 @@ struct AccountPage<'a> {
 }
 
 async fn notices(s: &AppState, ctx: &Ctx) -> Result<Vec<NoticeRow>, AppError> {
-    let mut conn = s.app.db.reader().acquire().await?;
-    let (rows, _) = fuwu_app::mail::inbox(&mut conn, ctx.caller.id().0, fuwu_store::now_ms(), 50, 0).await?;
+    let (rows, _) = fuwu_app::mail::inbox(&s.app, &ctx.caller, 50, 0).await?;
     Ok(rows
         .into_iter()
         .map(|m| NoticeRow {
@@ -95,15 +94,8 @@ async fn read_all(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) ->
     if let Err(e) = check_csrf(&ctx, &f) {
         return fail(&ctx, e);
     }
-    let r = async {
-        let mut tx = s.app.db.begin().await?;
-        fuwu_store::events::mark_read(&mut tx, ctx.caller.id().0, &[], fuwu_store::now_ms()).await?;
-        tx.commit().await?;
-        Ok::<_, AppError>(())
-    }
-    .await;
-    match r {
-        Ok(()) => Redirect::to("/account").into_response(),
+    match fuwu_app::mail::mark_read(&s.app, &ctx.caller, &[]).await {
+        Ok(_) => Redirect::to("/account").into_response(),
         Err(e) => fail(&ctx, e),
     }
 }

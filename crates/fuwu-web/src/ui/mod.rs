@@ -202,10 +202,7 @@ impl FromRequestParts<AppState> for Ctx {
         let (caller, csrf) = auth::session(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
         let lang = caller.user.data.language;
         let tz = TimeZone::get(&caller.user.data.time_zone).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)));
-        let unread = match state.app.db.reader().acquire().await {
-            Ok(mut conn) => fuwu_store::events::unread_count(&mut conn, caller.id().0).await.unwrap_or(0),
-            Err(_) => 0,
-        };
+        let unread = fuwu_app::mail::unread(&state.app, &caller).await.unwrap_or(0);
         Ok(Ctx { caller, csrf, lang, tz, unread, path })
     }
 }

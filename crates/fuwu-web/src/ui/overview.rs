@@ -1,7 +1,7 @@
 //! The department manager's overview: open events by priority, tier and
 //! branch; major incidents; approvals waiting; clocks at risk.
 
-use super::queues::{Row, names, to_rows};
+use super::queues::{Row, to_rows};
 use super::{Ctx, fail, render};
 use crate::AppState;
 use askama::Template;
@@ -11,8 +11,6 @@ use axum::response::Response;
 use axum::routing::get;
 use fuwu_app::AppError;
 use fuwu_app::records::ListParams;
-use fuwu_core::access::Cap;
-use fuwu_store::tables;
 use std::collections::BTreeMap;
 
 pub fn routes() -> Router<AppState> {
@@ -41,32 +39,11 @@ async fn queue(s: &AppState, ctx: &Ctx, q: &str) -> Result<(Vec<Row>, i64), AppE
 
 async fn page(State(s): State<AppState>, ctx: Ctx) -> Response {
     let r = async {
-        // The overview counts every open event: managers and admins only.
-        ctx.caller.require(Cap::ManageSettings).or_else(|_| {
-            if ctx.role() == fuwu_core::role::Role::Manager {
-                Ok(())
-            } else {
-                Err(AppError::Forbidden("managers only".into()))
-            }
-        })?;
-        let mut conn = s.app.db.reader().acquire().await?;
-        let by_priority = fuwu_store::events::open_counts_by(&mut conn, "priority").await?;
-        let by_tier = fuwu_store::events::open_counts_by(&mut conn, "tier").await?;
-        let raw = fuwu_store::events::open_counts_by(&mut conn, "branch_id").await?;
-        let branches = names(&mut conn, &tables::BRANCH, raw.iter().filter_map(|(k, _)| k.parse().ok())).await?;
-        drop(conn);
-        let by_branch = raw
-            .into_iter()
-            .map(|(k, n)| {
-                (
-                    k.parse::<i64>()
-                        .ok()
-                        .and_then(|id| branches.get(&id).cloned())
-                        .unwrap_or_else(|| ctx.t("overview.no_branch").to_owned()),
-                    n,
-                )
-            })
-            .collect();
+        let o = fuwu_app::events::queues::overview(&s.app, &ctx.caller).await?;
+        let no_branch = ctx.t("overview.no_branch");
+        let by_branch =
+            o.by_branch.into_iter().map(|(k, n)| (if k.is_empty() { no_branch.to_owned() } else { k }, n)).collect();
+        let (by_priority, by_tier) = (o.by_priority, o.by_tier);
         let (major, _) = queue(&s, &ctx, "major").await?;
         let (at_risk, _) = queue(&s, &ctx, "at_risk").await?;
         let (_, approvals) = queue(&s, &ctx, "approvals").await?;
