@@ -18,7 +18,7 @@ use fuwu_app::AppError;
 use fuwu_app::events::act::ActionInput;
 use fuwu_app::events::queues::{EventDetail, detail};
 use fuwu_app::events::work::{self, ReportInput, Signature, WorkInput};
-use fuwu_core::flow::{ActionKind, Purpose};
+use fuwu_core::flow::{self, ActionKind, Purpose, WorkKind};
 use fuwu_core::routing::Candidate;
 use fuwu_store::tables;
 use serde_json::Value;
@@ -163,8 +163,14 @@ struct EventPage<'a> {
     files: Vec<FileView>,
     journal: Vec<JournalView>,
     told: Vec<(String, String)>,
-    may_work: bool,
+    /// The work records this user may add now (the core's `may_add_work`).
+    work_kinds: Vec<String>,
+    /// Whether their notes and files may be internal.
+    may_internal: bool,
     may_report: bool,
+    /// The report may be confirmed (signed) now by this user or the customer beside them.
+    may_sign: bool,
+    may_link: bool,
     /// What `/events/{id}/version` answers while the page is current.
     watch: String,
     problems: Problems,
@@ -340,7 +346,17 @@ async fn build<'a>(
         .iter()
         .map(|t| (users.get(&i(t, "user_id")).cloned().unwrap_or_default(), ctx.at(&s(t, "created_at"))))
         .collect();
-    let open = !matches!(e.state, fuwu_core::flow::State::Closed | fuwu_core::flow::State::Cancelled);
+    // What the forms offer comes from the core's rules for this user, never from a guess here.
+    let actor = fuwu_app::events::flow_actor(&ctx.caller);
+    let work_kinds = [WorkKind::Note, WorkKind::Call, WorkKind::Remote, WorkKind::Visit]
+        .into_iter()
+        .filter(|k| flow::may_add_work(&e.flow, &actor, *k).is_ok())
+        .map(|k| code(&k))
+        .collect();
+    let may_internal = matches!(flow::may_add_work(&e.flow, &actor, WorkKind::Note), Ok(true));
+    let may_report = d.available_actions.contains(&ActionKind::SubmitReport);
+    let may_sign = d.available_actions.contains(&ActionKind::ConfirmReport);
+    let may_link = flow::may_send_confirmation_link(&e.flow, &actor);
     let watch = if staff {
         format!("{}-{}", d.event.version, fuwu_store::events::next_seq(&mut conn, id).await?)
     } else {
@@ -364,8 +380,11 @@ async fn build<'a>(
         files,
         journal,
         told,
-        may_work: open,
-        may_report: staff && open,
+        work_kinds,
+        may_internal,
+        may_report,
+        may_sign,
+        may_link,
         watch,
         problems,
         flash,

@@ -174,6 +174,10 @@ async fn pages_in_english_and_the_customers_boundaries() {
     let (status, html) = page(&t, &cust, &format!("/events/{}", mine["id"])).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("门户提问") && !html.contains("内部备注"), "no internal notes for customers");
+    assert!(
+        !html.contains("name=\"internal\"") && !html.contains("<option value=\"call\">"),
+        "customers add notes, never internal"
+    );
     let (status, html) = page(&t, &cust, &format!("/events/{}", other["id"])).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!html.contains("别家的事件"));
@@ -341,6 +345,12 @@ async fn escalation_to_l2_through_the_event_page_forms() {
     assert_eq!(st, StatusCode::SEE_OTHER);
     let (st, _) = post(&t, &eng, &format!("/events/{id}/act"), &act(&eng, "action=accept".into())).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
+    let (_, html) = page(&t, &eng, &format!("/events/{id}")).await;
+    assert!(
+        html.contains("<option value=\"call\">") && !html.contains("<option value=\"visit\">"),
+        "no visit before on-site approval"
+    );
+    assert!(html.contains("name=\"internal\""), "engineers may keep a note internal");
     let (st, _) =
         post(&t, &eng, &format!("/events/{id}/act"), &act(&eng, "action=request_l2&reason=需要二线分析".into())).await;
     assert_eq!(st, StatusCode::SEE_OTHER);
