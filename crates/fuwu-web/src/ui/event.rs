@@ -6,7 +6,7 @@
 
 use super::form::{Fields, Problems, check_csrf, decode, get};
 use super::queues::names;
-use super::{Ctx, code, fail, render, render_status};
+use super::{Ctx, Lite, code, fail, render, render_status};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -440,7 +440,7 @@ async fn shown(
 }
 
 /// The event's version, for the page to notice that someone else changed it.
-async fn version(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
+async fn version(State(s_): State<AppState>, Lite(ctx): Lite, Path(id): Path<i64>) -> Response {
     let r = async {
         let mut conn = s_.app.db.reader().acquire().await?;
         let (e, _) = fuwu_app::events::load(&mut conn, &ctx.caller, id).await?;

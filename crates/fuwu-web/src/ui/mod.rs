@@ -192,18 +192,35 @@ impl IntoResponse for ToLogin {
     }
 }
 
+/// The signed-in user of a request, or the way to the login page.
+async fn session_ctx(parts: &Parts, state: &AppState, with_unread: bool) -> Result<Ctx, ToLogin> {
+    let path = parts.uri.path().to_owned();
+    let back = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
+    let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| ToLogin(back.clone()))?;
+    let (caller, csrf) = auth::session(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
+    let lang = caller.user.data.language;
+    let tz = TimeZone::get(&caller.user.data.time_zone).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)));
+    let unread = if with_unread { fuwu_app::mail::unread(&state.app, &caller).await.unwrap_or(0) } else { 0 };
+    Ok(Ctx { caller, csrf, lang, tz, unread, path })
+}
+
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = ToLogin;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let path = parts.uri.path().to_owned();
-        let back = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
-        let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| ToLogin(back.clone()))?;
-        let (caller, csrf) = auth::session(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
-        let lang = caller.user.data.language;
-        let tz = TimeZone::get(&caller.user.data.time_zone).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)));
-        let unread = fuwu_app::mail::unread(&state.app, &caller).await.unwrap_or(0);
-        Ok(Ctx { caller, csrf, lang, tz, unread, path })
+        session_ctx(parts, state, true).await
+    }
+}
+
+/// The user of a fragment the pages poll (live lists, the event's version):
+/// no page frame, so no unread count to look up every few seconds.
+pub struct Lite(pub Ctx);
+
+impl FromRequestParts<AppState> for Lite {
+    type Rejection = ToLogin;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        session_ctx(parts, state, false).await.map(Lite)
     }
 }
 

@@ -2,7 +2,7 @@
 //! incidents, breaching soon — with counts, filters, sorting, pages, and a
 //! fragment the page polls to stay current without reloading.
 
-use super::{Ctx, fail, render};
+use super::{Ctx, Lite, fail, render};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
@@ -342,7 +342,7 @@ async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
     }
 }
 
-async fn rows(State(s): State<AppState>, ctx: Ctx, Query(f): Query<QueueQuery>) -> Response {
+async fn rows(State(s): State<AppState>, Lite(ctx): Lite, Query(f): Query<QueueQuery>) -> Response {
     let queue = f.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
     if f.part.as_deref() == Some("rows") {
         return match load(&s, &ctx, &f, &queue).await {

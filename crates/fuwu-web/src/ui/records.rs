@@ -19,21 +19,21 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The kinds, by URL slug, in menu order.
-pub const KINDS: &[&str] = &[
-    "customers",
-    "sites",
-    "contacts",
-    "projects",
-    "assets",
-    "contracts",
-    "service-levels",
-    "branches",
-    "teams",
-    "partners",
-    "users",
-    "calendars",
-    "holidays",
+/// The kinds: URL slug and the entity of its table description, in menu order.
+pub const KINDS: &[(&str, &str)] = &[
+    ("customers", "customer"),
+    ("sites", "site"),
+    ("contacts", "contact"),
+    ("projects", "project"),
+    ("assets", "asset"),
+    ("contracts", "contract"),
+    ("service-levels", "service_level"),
+    ("branches", "branch"),
+    ("teams", "team"),
+    ("partners", "partner"),
+    ("users", "user"),
+    ("calendars", "calendar"),
+    ("holidays", "holiday"),
 ];
 
 pub fn routes() -> Router<AppState> {
@@ -113,33 +113,15 @@ struct IndexPage<'a> {
     kinds: Vec<&'static str>,
 }
 
-/// The description behind a kind's slug.
-fn def_of(slug: &str) -> Option<&'static fuwu_store::tables::TableDef> {
-    let entity = match slug {
-        "customers" => "customer",
-        "sites" => "site",
-        "contacts" => "contact",
-        "projects" => "project",
-        "assets" => "asset",
-        "contracts" => "contract",
-        "service-levels" => "service_level",
-        "branches" => "branch",
-        "teams" => "team",
-        "partners" => "partner",
-        "users" => "user",
-        "calendars" => "calendar",
-        "holidays" => "holiday",
-        _ => return None,
-    };
-    fuwu_store::tables::by_entity(entity)
-}
-
 /// The kinds this user may read, and of those the ones they may also create.
 async fn index(ctx: Ctx) -> Response {
     let kinds: Vec<&'static str> = KINDS
         .iter()
-        .copied()
-        .filter(|k| def_of(k).is_some_and(|d| ctx.caller.require(fuwu_app::records::read_cap(d)).is_ok()))
+        .filter(|(_, entity)| {
+            fuwu_store::tables::by_entity(entity)
+                .is_some_and(|d| ctx.caller.require(fuwu_app::records::read_cap(d)).is_ok())
+        })
+        .map(|(slug, _)| *slug)
         .collect();
     render(&IndexPage { ctx: &ctx, kinds })
 }

@@ -120,13 +120,9 @@ impl Browser {
     }
 
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css} on {}", self.path_sync()));
+        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
         e.clear().await.expect("clear");
         e.send_keys(text).await.expect("type");
-    }
-
-    fn path_sync(&self) -> String {
-        String::new()
     }
 
     pub async fn select(&self, css: &str, value: &str) {
