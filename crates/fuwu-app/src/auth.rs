@@ -10,7 +10,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use fuwu_core::access::Cap;
 use fuwu_store::auth::{self as store, TokenInfo};
-use fuwu_store::{now_ms, tables};
+use fuwu_store::tables;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -80,7 +80,7 @@ pub struct NewSession {
 /// Logs in with a password. Refused with 429 after too many failures for the
 /// login or from the address within the window, even with the right password.
 pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<NewSession, AppError> {
-    let now = now_ms();
+    let now = app.clock.now_ms();
     let cfg = &app.config;
     let since = now - cfg.login_window_minutes * 60_000;
     let mut conn = app.db.reader().acquire().await?;
@@ -122,7 +122,7 @@ const DUMMY_HASH: &str =
 
 /// The caller and CSRF token of a live session; slides its expiry.
 pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppError> {
-    let now = now_ms();
+    let now = app.clock.now_ms();
     let hash = digest(token);
     let mut conn = app.db.reader().acquire().await?;
     let (user_id, csrf, last_seen) = store::session(&mut conn, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
@@ -154,7 +154,7 @@ pub async fn logout(app: &App, token: &str) -> Result<(), AppError> {
 /// The caller behind an API bearer token.
 pub async fn bearer(app: &App, token: &str) -> Result<Caller, AppError> {
     let hash = digest(token);
-    let now = now_ms();
+    let now = app.clock.now_ms();
     let mut conn = app.db.reader().acquire().await?;
     let (id, last_used, user) = store::token_with_user(&mut conn, &hash).await?.ok_or(AppError::Unauthenticated)?;
     let caller = users::caller_from(&mut conn, user).await?.ok_or(AppError::Unauthenticated)?;
@@ -194,7 +194,7 @@ pub async fn create_token(app: &App, caller: Option<&Caller>, user_id: i64, name
         .map_err(|_| AppError::invalid("user_id", "unknown_id", format!("there is no user with id {user_id}")))?;
     let _ = user;
     let token = new_secret("fuwu_");
-    let now = now_ms();
+    let now = app.clock.now_ms();
     let info = store::create_token(&mut tx, user_id, name, &digest(&token), now).await?;
     fuwu_store::audit::record(
         &mut tx,
@@ -232,7 +232,7 @@ pub async fn revoke_token(app: &App, caller: &Caller, id: i64) -> Result<TokenIn
     if t.user_id != caller.id().0 && !caller.can(Cap::ManageUsers) {
         return Err(AppError::NotFound("api_token"));
     }
-    let now = now_ms();
+    let now = app.clock.now_ms();
     store::revoke_token(&mut tx, id, now).await?;
     fuwu_store::audit::record(&mut tx, now, Some(caller.id().0), "api_token", id, "revoke", None, None).await?;
     let t = store::get_token(&mut tx, id).await?.ok_or(AppError::NotFound("api_token"))?;
@@ -255,7 +255,7 @@ pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &st
     store::delete_user_sessions(&mut tx, caller.id().0).await?;
     fuwu_store::audit::record(
         &mut tx,
-        now_ms(),
+        app.clock.now_ms(),
         Some(caller.id().0),
         "user",
         caller.id().0,

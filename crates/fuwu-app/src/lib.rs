@@ -16,6 +16,7 @@ pub mod users;
 pub use caller::Caller;
 pub use error::AppError;
 use fuwu_store::Db;
+pub use fuwu_store::clock::{self, Clock};
 
 /// Settings the use cases need.
 #[derive(Debug, Clone)]
@@ -47,17 +48,25 @@ impl Default for AppConfig {
     }
 }
 
-/// The application: the database and its settings.
+/// The application: the database, its settings and the clock it reads "now" from.
 #[derive(Debug, Clone)]
 pub struct App {
     pub db: Db,
     pub config: AppConfig,
     pub cache: std::sync::Arc<events::Cache>,
+    /// The system clock in production; tests and the demo builder set their own.
+    pub clock: Clock,
 }
 
 impl App {
     pub fn new(db: Db, config: AppConfig) -> App {
-        App { db, config, cache: std::sync::Arc::default() }
+        App { db, config, cache: std::sync::Arc::default(), clock: Clock::system() }
+    }
+
+    /// The same application reading "now" from `clock`.
+    pub fn with_clock(mut self, clock: Clock) -> App {
+        self.clock = clock;
+        self
     }
 }
 

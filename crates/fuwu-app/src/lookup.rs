@@ -124,7 +124,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
     if given.len() != 1 {
         return Err(AppError::bad("give exactly one of phone, customer, project, serial, contract", Some("q")));
     }
-    let at = q.at.unwrap_or_else(jiff::Timestamp::now);
+    let at = q.at.unwrap_or_else(|| app.clock.now());
     let mut conn = app.db.reader().acquire().await?;
     let mut normalised_phone = None;
     // customer id → (matched contacts, matched assets, matched projects)

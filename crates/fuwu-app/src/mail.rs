@@ -13,7 +13,7 @@ use askama::Template;
 use fuwu_core::i18n::{self, t};
 use fuwu_core::role::Language;
 use fuwu_store::mail::{Job, NewMail};
-use fuwu_store::{Conn, crud, now_ms, tables};
+use fuwu_store::{Conn, crud, tables};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
@@ -73,8 +73,8 @@ impl Notice {
 
 /// Tells `users` of `n`: an in-app notification each and an e-mail to each
 /// active user with an address — all in the caller's transaction.
-pub async fn notify(conn: &mut Conn, users: &[i64], n: &Notice) -> Result<(), AppError> {
-    let now = now_ms();
+pub async fn notify(conn: &mut Conn, at: jiff::Timestamp, users: &[i64], n: &Notice) -> Result<(), AppError> {
+    let now = at.as_millisecond();
     let mut people = fuwu_store::mail::recipients(conn, users).await?;
     people.sort_by_key(|p| users.iter().position(|u| *u == p.0));
     let payload = serde_json::to_string(n).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -105,13 +105,13 @@ pub async fn notify(conn: &mut Conn, users: &[i64], n: &Notice) -> Result<(), Ap
 /// The caller's unread notifications, as far as they are delivered.
 pub async fn unread(app: &App, c: &crate::Caller) -> Result<i64, AppError> {
     let mut conn = app.db.reader().acquire().await?;
-    Ok(fuwu_store::events::unread_count(&mut conn, c.id().0).await?)
+    Ok(fuwu_store::events::unread_count(&mut conn, c.id().0, app.clock.now_ms()).await?)
 }
 
 /// Marks the caller's delivered notifications read (`ids` empty: all of them); how many.
 pub async fn mark_read(app: &App, c: &crate::Caller, ids: &[i64]) -> Result<u64, AppError> {
     let mut tx = app.db.begin().await?;
-    let n = fuwu_store::events::mark_read(&mut tx, c.id().0, ids, now_ms()).await?;
+    let n = fuwu_store::events::mark_read(&mut tx, c.id().0, ids, app.clock.now_ms()).await?;
     tx.commit().await?;
     Ok(n)
 }
@@ -127,7 +127,7 @@ pub async fn inbox(
     let conn = &mut *conn;
     let spec = crud::ListSpec {
         filters: vec![("user_id".into(), crud::Val::Int(Some(c.id().0)))],
-        conds: vec![(fuwu_store::events::VISIBLE.to_owned(), vec![crud::Val::Int(Some(now_ms()))])],
+        conds: vec![(fuwu_store::events::VISIBLE.to_owned(), vec![crud::Val::Int(Some(app.clock.now_ms()))])],
         sort: Some(("id".into(), true)),
         limit,
         offset,
@@ -318,7 +318,7 @@ impl Outbox {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                match self.deliver_due(&app, jiff::Timestamp::now()).await {
+                match self.deliver_due(&app, app.clock.now()).await {
                     Ok(d) if d.sent + d.retried + d.failed > 0 => tracing::info!(?d, "mail"),
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "mail worker"),

@@ -10,7 +10,7 @@ use fuwu_core::access::{Cap, CustomerScope};
 use fuwu_core::records::*;
 use fuwu_store::crud::{self, ListSpec, Val};
 use fuwu_store::tables::{self, Kind, Link, Policy, TableDef};
-use fuwu_store::{Conn, lookup, now_ms};
+use fuwu_store::{Conn, lookup};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -310,6 +310,7 @@ async fn side_tables(conn: &mut Conn, def: &TableDef, id: i64, data: &Map<String
 /// Creates a record inside a transaction the caller already holds; returns it.
 pub async fn create_in<R: Resource>(
     conn: &mut Conn,
+    at: jiff::Timestamp,
     caller: Option<&Caller>,
     mut input: R,
 ) -> Result<Stored<R>, AppError> {
@@ -317,7 +318,7 @@ pub async fn create_in<R: Resource>(
     input.check()?;
     let data = to_map(&input)?;
     check_against_db(conn, def, &data, None).await?;
-    let now = now_ms();
+    let now = at.as_millisecond();
     let id = crud::insert(conn, def, &data, now).await?;
     side_tables(conn, def, id, &data).await?;
     let stored = crud::get(conn, def, id).await?.ok_or(AppError::NotFound(def.entity))?;
@@ -339,7 +340,7 @@ pub async fn create_in<R: Resource>(
 pub async fn create<R: Resource>(app: &App, caller: &Caller, input: R) -> Result<Stored<R>, AppError> {
     caller.require(write_cap(R::DEF))?;
     let mut tx = app.db.begin().await?;
-    let stored = create_in(&mut tx, Some(caller), input).await?;
+    let stored = create_in(&mut tx, app.clock.now(), Some(caller), input).await?;
     tx.commit().await?;
     Ok(stored)
 }
@@ -357,7 +358,7 @@ pub async fn update<R: Resource>(
     let mut tx = app.db.begin().await?;
     let before = get_visible(&mut tx, caller, def, id).await?;
     caller.require(write_cap(def))?;
-    let stored = update_in(&mut tx, Some(caller), id, version, before, input).await?;
+    let stored = update_in(&mut tx, app.clock.now(), Some(caller), id, version, before, input).await?;
     tx.commit().await?;
     Ok(stored)
 }
@@ -365,6 +366,7 @@ pub async fn update<R: Resource>(
 /// The update inside a transaction, from the record as it was read.
 pub async fn update_in<R: Resource>(
     conn: &mut Conn,
+    at: jiff::Timestamp,
     caller: Option<&Caller>,
     id: i64,
     version: i64,
@@ -389,7 +391,7 @@ pub async fn update_in<R: Resource>(
         return Err(AppError::invalid("customer_id", "immutable", "a record cannot be moved to another customer"));
     }
     check_against_db(conn, def, &data, Some(id)).await?;
-    let now = now_ms();
+    let now = at.as_millisecond();
     if !crud::update(conn, def, id, version, &data, now).await? {
         let current = crud::get(conn, def, id).await?.map(Value::Object);
         return Err(AppError::Conflict {

@@ -5,7 +5,6 @@ use crate::{App, Caller};
 use fuwu_core::access::Cap;
 use fuwu_core::sla::{self, DEFAULT_WARN_PERCENT, MAX_WARN_PERCENT, MIN_WARN_PERCENT};
 use fuwu_store::Conn;
-use fuwu_store::now_ms;
 use serde::{Deserialize, Serialize};
 
 /// The SLA settings an administrator may change.
@@ -47,7 +46,7 @@ pub async fn set_settings(app: &App, c: &Caller, s: SlaSettings) -> Result<SlaSe
     }
     let mut tx = app.db.begin().await?;
     let before = settings(&mut tx).await?;
-    let now = now_ms();
+    let now = app.clock.now_ms();
     let text = serde_json::to_string(&s).map_err(|e| AppError::Internal(e.to_string()))?;
     fuwu_store::events::put_setting(&mut tx, KEY, &text, now).await?;
     if s.warning_percent < before.warning_percent {

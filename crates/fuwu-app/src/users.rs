@@ -56,7 +56,7 @@ pub async fn create_user(
     check_password("password", password)?;
     let hash = hash_password(password).await?;
     let mut tx = app.db.begin().await?;
-    let stored = create_in(&mut tx, caller, user).await?;
+    let stored = create_in(&mut tx, app.clock.now(), caller, user).await?;
     fuwu_store::auth::set_password_hash(&mut tx, stored.id, &hash).await?;
     tx.commit().await?;
     Ok(stored)
@@ -75,7 +75,7 @@ pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, pass
     fuwu_store::auth::delete_user_sessions(&mut tx, user_id).await?;
     fuwu_store::audit::record(
         &mut tx,
-        fuwu_store::now_ms(),
+        app.clock.now_ms(),
         caller.map(|c| c.id().0),
         "user",
         user_id,
@@ -108,7 +108,7 @@ pub async fn set_language(app: &App, caller: &Caller, lang: fuwu_core::role::Lan
     let mut after = before.clone();
     after.insert("language".into(), serde_json::json!(fuwu_core::i18n::code(lang)));
     let version = before.get("version").and_then(Value::as_i64).unwrap_or(1);
-    let now = fuwu_store::now_ms();
+    let now = app.clock.now_ms();
     if !fuwu_store::crud::update(&mut tx, &tables::USER, id, version, &after, now).await? {
         return Err(AppError::Conflict {
             message: "the account changed meanwhile; try again".into(),

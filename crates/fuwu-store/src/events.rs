@@ -73,12 +73,12 @@ pub async fn put_setting(conn: &mut Conn, key: &str, value: &str, now: i64) -> R
 pub const VISIBLE: &str = "(deliver_at IS NULL OR deliver_at <= ?)";
 
 /// Unread notifications of a user, as far as they are visible by now.
-pub async fn unread_count(conn: &mut Conn, user_id: i64) -> Result<i64> {
+pub async fn unread_count(conn: &mut Conn, user_id: i64, now: i64) -> Result<i64> {
     let row = sqlx::query(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read = 0 AND (deliver_at IS NULL OR deliver_at <= $2)",
     )
     .bind(user_id)
-    .bind(crate::now_ms())
+    .bind(now)
         .fetch_one(conn)
         .await
         .map_err(classify)?;

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod auth;
+pub mod clock;
 pub mod crud;
 pub mod dialect;
 pub mod events;
@@ -12,6 +13,7 @@ pub mod mail;
 pub mod migrate;
 pub mod tables;
 
+pub use clock::Clock;
 pub use dialect::Dialect;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -172,11 +174,6 @@ fn sqlite_pool(max: u32, writer: bool) -> AnyPoolOptions {
             Ok(())
         })
     })
-}
-
-/// Milliseconds since the Unix epoch, the stored form of every time.
-pub fn now_ms() -> i64 {
-    jiff::Timestamp::now().as_millisecond()
 }
 
 /// RFC 3339 text of a stored time.

@@ -47,7 +47,7 @@ pub async fn run(db: &Db) -> Result<usize> {
         sqlx::query("INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)")
             .bind(*version)
             .bind(*name)
-            .bind(crate::now_ms())
+            .bind(crate::Clock::system().now_ms())
             .execute(&mut *tx)
             .await?;
         applied += 1;

@@ -43,7 +43,7 @@ struct Scratch {
 }
 
 async fn scratch(database: Option<&str>, tag: &str) -> Result<Scratch, CliError> {
-    let stamp = format!("{}_{}_{}", tag, std::process::id(), jiff::Timestamp::now().as_millisecond());
+    let stamp = format!("{}_{}_{}", tag, std::process::id(), fuwu_app::Clock::system().now_ms());
     let dir = std::env::temp_dir().join(format!("fuwu-bench-{stamp}"));
     let (db, schema) = match database {
         Some(url) => {
@@ -244,7 +244,7 @@ async fn raw_inserts(db: &Db, row: &serde_json::Map<String, Value>, n: usize) ->
         for _ in 0..500.min(n - done) {
             done += 1;
             row.insert("number".into(), json!(format!("RAW-{done:08}")));
-            let now = fuwu_store::now_ms();
+            let now = fuwu_app::Clock::system().now_ms();
             let id = fuwu_store::crud::insert(&mut tx, &tables::EVENT, &row, now).await?;
             let j = json!({"event_id": id, "seq": 1, "actor_id": 1, "action": "record", "detail": {}, "changes": Value::Object(row.clone())});
             if let Value::Object(j) = j {
@@ -298,7 +298,7 @@ pub async fn sla_sweep(
         _ => return Err(CliError("template".into())),
     };
     eprintln!("loading {open_events} open events with running clocks…");
-    let now = fuwu_store::now_ms();
+    let now = app.clock.now_ms();
     let mut done = 0;
     while done < open_events {
         let n = 2_000.min(open_events - done);
@@ -327,7 +327,7 @@ pub async fn sla_sweep(
             .map_err(|e| CliError(e.to_string()))?;
         tx.commit().await?;
         let t0 = Instant::now();
-        let st = fuwu_app::events::sweep::sweep(&app, jiff::Timestamp::now()).await?;
+        let st = fuwu_app::events::sweep::sweep(&app, app.clock.now()).await?;
         times.push(t0.elapsed().as_secs_f64() * 1000.0);
         checked += st.checked;
     }

@@ -217,7 +217,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let app = open(&cfg).await?;
             if matches!(command, MailCommand::Retry) {
                 let mut tx = app.db.begin().await?;
-                let n = fuwu_store::mail::retry_failed(&mut tx, fuwu_store::now_ms()).await?;
+                let n = fuwu_store::mail::retry_failed(&mut tx, app.clock.now_ms()).await?;
                 tx.commit().await?;
                 eprintln!("{n} failed messages queued again");
             }
@@ -357,7 +357,7 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
         loop {
             tick.tick().await;
-            match fuwu_app::events::sweep::sweep(&sweeper, jiff::Timestamp::now()).await {
+            match fuwu_app::events::sweep::sweep(&sweeper, sweeper.clock.now()).await {
                 Ok(s) if s.warnings + s.breaches > 0 => tracing::info!(?s, "SLA sweep"),
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "SLA sweep failed"),

@@ -166,6 +166,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         });
     }
     let hash = fuwu_app::auth::hash_password(DEMO_PASSWORD).await?;
+    let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let conn = &mut *tx;
     let mut r = Rng(0x5eed_f00d_cafe_b0a7);
@@ -209,7 +210,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     ];
     let mut lv = Vec::new();
     for l in catalogue {
-        lv.push(create_in(conn, None, l).await?);
+        lv.push(create_in(conn, now, None, l).await?);
     }
 
     // Branches and their L1 teams.
@@ -219,6 +220,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         let covered: Vec<String> = divisions::cities_in_province(&c.code).into_iter().map(|d| d.code.clone()).collect();
         let b = create_in(
             conn,
+            now,
             None,
             Branch {
                 name: format!("{city}分公司"),
@@ -234,6 +236,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     }
     let center = create_in(
         conn,
+        now,
         None,
         Team {
             name: "服务中心（400热线）".into(),
@@ -246,6 +249,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     .await?;
     let l2 = create_in(
         conn,
+        now,
         None,
         Team {
             name: "二线服务支持中心".into(),
@@ -258,6 +262,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     .await?;
     let l3 = create_in(
         conn,
+        now,
         None,
         Team {
             name: "专家支持中心".into(),
@@ -289,7 +294,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     for (u, label) in mk.into_iter().map(|(u, l)| (with_mail(u), l)) {
         let login = u.login.clone();
         let name = u.name.clone();
-        let s = create_in(conn, None, u).await?;
+        let s = create_in(conn, now, None, u).await?;
         users_made.push(s.id);
         if matches!(login.as_str(), "admin" | "manager" | "kefu") {
             logins.push((login, label.to_owned(), name));
@@ -302,6 +307,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     for (b, city, slug) in &branches {
         let team = create_in(
             conn,
+            now,
             None,
             Team {
                 name: format!("{city}项目支持服务小组"),
@@ -321,7 +327,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             e.branch_id = Some(BranchId(b.id));
             e.phone = Some(mobile(&mut r));
             e.skills = vec![(*r.pick(&skills_pool)).to_owned(), (*r.pick(&skills_pool)).to_owned()];
-            let s = create_in(conn, None, e).await?;
+            let s = create_in(conn, now, None, e).await?;
             users_made.push(s.id);
             if *slug == "nj" && n == 1 {
                 logins.push((
@@ -332,7 +338,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             }
             members.push(s.id);
         }
-        set_lead(conn, &team, members[0]).await?;
+        set_lead(conn, now, &team, members[0]).await?;
         l1_teams.push((team.id, members));
     }
     for (team, tier, prefix, count, label) in
@@ -345,7 +351,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             e.team_id = Some(TeamId(team.id));
             e.phone = Some(mobile(&mut r));
             e.skills = skills_pool.iter().take(4).map(|s| (*s).to_owned()).collect();
-            let s = create_in(conn, None, e).await?;
+            let s = create_in(conn, now, None, e).await?;
             users_made.push(s.id);
             if n == 1 {
                 logins.push((s.data.login.clone(), label.into(), s.data.name.clone()));
@@ -353,7 +359,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             }
         }
         if let Some(f) = first {
-            set_lead(conn, team, f).await?;
+            set_lead(conn, now, team, f).await?;
         }
     }
 
@@ -369,6 +375,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             .collect();
         let p = create_in(
             conn,
+            now,
             None,
             Partner {
                 name: format!("{city}{pname}有限公司"),
@@ -384,7 +391,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         e.partner_id = Some(PartnerId(p.id));
         e.tier = Some(Tier::L1);
         e.phone = Some(mobile(&mut r));
-        let s = create_in(conn, None, e).await?;
+        let s = create_in(conn, now, None, e).await?;
         users_made.push(s.id);
         if i == 0 {
             logins.push((s.data.login.clone(), "合作伙伴工程师".into(), format!("{} · {}", s.data.name, p.data.name)));
@@ -403,6 +410,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         let (pattern, industry, short) = ORG_TYPES[(i / branches.len() + i) % ORG_TYPES.len()];
         let cust = create_in(
             conn,
+            now,
             None,
             Customer {
                 name: pattern.replace("{c}", city),
@@ -420,6 +428,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             .map_or(branch.data.city_code.clone(), |d| d.code.clone());
         let main_site = create_in(
             conn,
+            now,
             None,
             Site {
                 customer_id: cid,
@@ -438,6 +447,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             Some(
                 create_in(
                     conn,
+                    now,
                     None,
                     Site {
                         customer_id: cid,
@@ -459,6 +469,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             }
             let c = create_in(
                 conn,
+                now,
                 None,
                 Contact {
                     customer_id: cid,
@@ -477,6 +488,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 Err(AppError::Invalid(_)) => {
                     let c = create_in(
                         conn,
+                        now,
                         None,
                         Contact {
                             customer_id: cid,
@@ -503,6 +515,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             let kind = ["容灾备份建设项目", "存储扩容项目", "数据中心升级项目"][(i + pj) % 3];
             let p = create_in(
                 conn,
+                now,
                 None,
                 Project {
                     customer_id: cid,
@@ -532,6 +545,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                 serial += 1 + r.below(97);
                 let a = create_in(
                     conn,
+                    now,
                     None,
                     Asset {
                         customer_id: cid,
@@ -564,6 +578,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         };
         create_in(
             conn,
+            now,
             None,
             Contract {
                 number: format!("HT-{}-{:05}", &start[..4], contract_no),
@@ -586,6 +601,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             contract_no += 1;
             create_in(
                 conn,
+                now,
                 None,
                 Contract {
                     number: format!("HT-2026-{contract_no:05}"),
@@ -607,7 +623,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
             let login = if customer_logins == 1 { "customer".to_owned() } else { "customer2".to_owned() };
             let mut u = user(&login, &contacts[0].data.name, Role::Customer);
             u.contact_id = Some(ContactId(contacts[0].id));
-            let s = create_in(conn, None, u).await?;
+            let s = create_in(conn, now, None, u).await?;
             users_made.push(s.id);
             logins.push((login, "客户联系人".into(), format!("{} · {}", s.data.name, cust.data.name)));
         }
@@ -619,11 +635,16 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     Ok(logins)
 }
 
-async fn set_lead(conn: &mut fuwu_store::Conn, team: &Stored<Team>, lead: i64) -> Result<(), AppError> {
+async fn set_lead(
+    conn: &mut fuwu_store::Conn,
+    now: jiff::Timestamp,
+    team: &Stored<Team>,
+    lead: i64,
+) -> Result<(), AppError> {
     let before = fuwu_app::records::load_raw(conn, &fuwu_store::tables::TEAM, team.id).await?;
     let version = before.get("version").and_then(serde_json::Value::as_i64).unwrap_or(1);
     let mut t = team.data.clone();
     t.lead_user_id = Some(UserId(lead));
-    fuwu_app::records::update_in(conn, None, team.id, version, before, t).await?;
+    fuwu_app::records::update_in(conn, now, None, team.id, version, before, t).await?;
     Ok(())
 }

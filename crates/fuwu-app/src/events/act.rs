@@ -16,7 +16,8 @@ use fuwu_core::priority::{Impact, Urgency};
 use fuwu_core::records::{Partner, Team, User};
 use fuwu_core::role::{Role, Tier};
 use fuwu_store::crud::{self, ListSpec, Val};
-use fuwu_store::{Conn, now_ms, tables};
+use fuwu_store::{Conn, tables};
+use jiff::Timestamp;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -157,6 +158,7 @@ fn is_top_suggestion(e: &Event, t: &Target) -> bool {
 /// Dispatches an event inside a transaction (intake's one click, or the assign action).
 pub async fn assign_in(
     conn: &mut Conn,
+    now: Timestamp,
     c: &Caller,
     id: i64,
     t: TargetInput,
@@ -176,19 +178,25 @@ pub async fn assign_in(
         no_article_reason: None,
         review: None,
     };
-    act_in(conn, c, id, input).await
+    act_in(conn, now, c, id, input).await
 }
 
 /// Takes an action on an event.
 pub async fn act(app: &App, c: &Caller, id: i64, input: ActionInput) -> Result<Stored<Event>, AppError> {
     let mut tx = app.db.begin().await?;
-    let out = act_in(&mut tx, c, id, input).await?;
+    let out = act_in(&mut tx, app.clock.now(), c, id, input).await?;
     tx.commit().await?;
     Ok(out)
 }
 
 /// Takes an action inside a transaction.
-pub async fn act_in(conn: &mut Conn, c: &Caller, id: i64, input: ActionInput) -> Result<Stored<Event>, AppError> {
+pub async fn act_in(
+    conn: &mut Conn,
+    now: Timestamp,
+    c: &Caller,
+    id: i64,
+    input: ActionInput,
+) -> Result<Stored<Event>, AppError> {
     let (stored, before) = load(conn, c, id).await?;
     if let Some(v) = input.version
         && v != stored.version
@@ -281,7 +289,7 @@ pub async fn act_in(conn: &mut Conn, c: &Caller, id: i64, input: ActionInput) ->
     let outcome = flow::decide(&event.flow, &action, &flow_actor(c)).map_err(refusal)?;
     // Inputs whose content is checked only once the flow allows the action.
     match &action {
-        Action::Document => event.documentation = Some(documentation(conn, c, id, &input).await?),
+        Action::Document => event.documentation = Some(documentation(conn, now, c, id, &input).await?),
         Action::Review => {
             let r = input
                 .review
@@ -296,15 +304,15 @@ pub async fn act_in(conn: &mut Conn, c: &Caller, id: i64, input: ActionInput) ->
             }
             errs.into_result()?;
             event.review = Some(
-                json!({"cause": r.cause, "timeline": r.timeline, "actions": r.actions, "by": c.id(), "at": jiff::Timestamp::now().to_string()}),
+                json!({"cause": r.cause, "timeline": r.timeline, "actions": r.actions, "by": c.id(), "at": now.to_string()}),
             );
         }
         Action::Resolve => {
             event.resolution = input.resolution.clone().filter(|r| !r.trim().is_empty());
-            event.resolved_at = Some(now_ms());
+            event.resolved_at = Some(now.as_millisecond());
         }
         Action::Reopen { .. } => event.resolved_at = None,
-        Action::Close => event.closed_at = Some(now_ms()),
+        Action::Close => event.closed_at = Some(now.as_millisecond()),
         Action::Reclassify { impact, urgency } => {
             event.priority = super::matrix(conn).await?.priority(*impact, *urgency);
         }
@@ -312,23 +320,29 @@ pub async fn act_in(conn: &mut Conn, c: &Caller, id: i64, input: ActionInput) ->
     }
     let mut clock_notes = Vec::new();
     if let (Some(t), Some(set)) = (event.targets(), event.clocks.as_mut()) {
-        clock_notes = set.on_transition(&stored.data.flow, &outcome.flow, input.action, t, jiff::Timestamp::now());
+        clock_notes = set.on_transition(&stored.data.flow, &outcome.flow, input.action, t, now);
     }
     event.flow = outcome.flow;
     let kind = serde_json::to_value(input.action).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-    let saved = save(conn, &before, &mut event, Some(c.id()), &kind, detail.clone()).await?;
-    super::journal_clocks(conn, id, Some(c.id()), &clock_notes).await?;
+    let saved = save(conn, now, &before, &mut event, Some(c.id()), &kind, detail.clone()).await?;
+    super::journal_clocks(conn, now, id, Some(c.id()), &clock_notes).await?;
     for fx in &outcome.effects {
-        apply_effect(conn, id, &saved.data, fx, c.id()).await?;
+        apply_effect(conn, now, id, &saved.data, fx, c.id()).await?;
     }
     if let Some(r) = detail.get("reason").and_then(Value::as_str) {
-        note_decision_reason(conn, id, r).await?;
+        note_decision_reason(conn, now, id, r).await?;
     }
     Ok(saved)
 }
 
 /// The documentation step's record.
-async fn documentation(conn: &mut Conn, c: &Caller, event_id: i64, input: &ActionInput) -> Result<Value, AppError> {
+async fn documentation(
+    conn: &mut Conn,
+    now: Timestamp,
+    c: &Caller,
+    event_id: i64,
+    input: &ActionInput,
+) -> Result<Value, AppError> {
     let given = [
         input.article_id.is_some(),
         input.new_article.is_some(),
@@ -341,7 +355,7 @@ async fn documentation(conn: &mut Conn, c: &Caller, event_id: i64, input: &Actio
             "give exactly one of article_id, new_article, no_article_reason",
         ));
     }
-    let at = jiff::Timestamp::now().to_string();
+    let at = now.to_string();
     if let Some(a) = input.article_id {
         if crud::get(conn, &tables::KNOWLEDGE, a).await?.is_none() {
             return Err(AppError::invalid("article_id", "unknown_id", format!("article_id: there is no article {a}")));
@@ -356,7 +370,7 @@ async fn documentation(conn: &mut Conn, c: &Caller, event_id: i64, input: &Actio
         errs.into_result()?;
         let row = json!({"title": title, "body": body, "tags": n.tags, "author_id": c.id(), "event_id": event_id});
         let Value::Object(m) = row else { return Err(AppError::Internal("article".into())) };
-        let id = crud::insert(conn, &tables::KNOWLEDGE, &m, now_ms()).await?;
+        let id = crud::insert(conn, &tables::KNOWLEDGE, &m, now.as_millisecond()).await?;
         return Ok(json!({"article_id": id, "created": true, "by": c.id(), "at": at}));
     }
     Ok(json!({"no_article_reason": input.no_article_reason.as_deref().map(str::trim), "by": c.id(), "at": at}))
@@ -375,6 +389,7 @@ async fn open_approval(conn: &mut Conn, event_id: i64) -> Result<Option<serde_js
 
 async fn update_approval(
     conn: &mut Conn,
+    now: i64,
     event_id: i64,
     change: impl FnOnce(&mut serde_json::Map<String, Value>),
 ) -> Result<(), AppError> {
@@ -382,13 +397,13 @@ async fn update_approval(
         let id = a.get("id").and_then(Value::as_i64).unwrap_or_default();
         let version = a.get("version").and_then(Value::as_i64).unwrap_or_default();
         change(&mut a);
-        crud::update(conn, &tables::APPROVAL, id, version, &a, now_ms()).await?;
+        crud::update(conn, &tables::APPROVAL, id, version, &a, now).await?;
     }
     Ok(())
 }
 
 /// Records the reason on the approval just decided (rejections carry one).
-async fn note_decision_reason(conn: &mut Conn, event_id: i64, reason: &str) -> Result<(), AppError> {
+async fn note_decision_reason(conn: &mut Conn, now: Timestamp, event_id: i64, reason: &str) -> Result<(), AppError> {
     let spec = ListSpec {
         filters: vec![("event_id".into(), Val::Int(Some(event_id)))],
         sort: Some(("id".into(), true)),
@@ -402,7 +417,7 @@ async fn note_decision_reason(conn: &mut Conn, event_id: i64, reason: &str) -> R
         let id = a.get("id").and_then(Value::as_i64).unwrap_or_default();
         let version = a.get("version").and_then(Value::as_i64).unwrap_or_default();
         a.insert("decision_reason".into(), json!(reason));
-        crud::update(conn, &tables::APPROVAL, id, version, &a, now_ms()).await?;
+        crud::update(conn, &tables::APPROVAL, id, version, &a, now.as_millisecond()).await?;
     }
     Ok(())
 }
@@ -417,12 +432,13 @@ fn purpose_key(p: Purpose) -> &'static str {
 /// Carries out one effect of a transition.
 pub async fn apply_effect(
     conn: &mut Conn,
+    at: Timestamp,
     event_id: i64,
     e: &Event,
     fx: &Effect,
     actor: UserId,
 ) -> Result<(), AppError> {
-    let now = now_ms();
+    let now = at.as_millisecond();
     match fx {
         Effect::ApprovalRequested { purpose, approver, special_case } => {
             let row = json!({
@@ -436,12 +452,12 @@ pub async fn apply_effect(
                 let specialists = fuwu_store::events::users_with_role(conn, "specialist").await?;
                 let n = Notice::new("approval_needed", "notice.approval_needed", event_id, &e.number, &e.title)
                     .with_extra(purpose_key(*purpose));
-                notify(conn, &specialists, &n).await?;
+                notify(conn, at, &specialists, &n).await?;
             }
         }
         Effect::ApprovalGranted { .. } | Effect::ApprovalRejected { .. } => {
             let decision = if matches!(fx, Effect::ApprovalGranted { .. }) { "approved" } else { "rejected" };
-            update_approval(conn, event_id, |a| {
+            update_approval(conn, now, event_id, |a| {
                 a.insert("decision".into(), json!(decision));
                 a.insert("decided_by".into(), json!(actor));
                 a.insert("decided_at".into(), json!(now));
@@ -449,7 +465,7 @@ pub async fn apply_effect(
             .await?;
         }
         Effect::ApprovalReferred => {
-            update_approval(conn, event_id, |a| {
+            update_approval(conn, now, event_id, |a| {
                 a.insert("approver".into(), json!("manager"));
                 a.insert("referred".into(), json!(true));
             })
@@ -461,7 +477,7 @@ pub async fn apply_effect(
                 NotifyReason::MajorIncident => ("major_incident", "notice.major_incident"),
                 _ => ("approval_needed", "notice.manager_approval_needed"),
             };
-            notify(conn, &managers, &Notice::new(kind, label, event_id, &e.number, &e.title)).await?;
+            notify(conn, at, &managers, &Notice::new(kind, label, event_id, &e.number, &e.title)).await?;
         }
         Effect::NotifyUser { user, reason } => {
             let kind = match reason {
@@ -473,7 +489,7 @@ pub async fn apply_effect(
                 NotifyReason::ApprovalNeeded => "approval_needed",
             };
             let n = Notice::new(kind, &format!("notice.{kind}"), event_id, &e.number, &e.title);
-            notify(conn, &[user.0], &n).await?;
+            notify(conn, at, &[user.0], &n).await?;
         }
     }
     Ok(())

@@ -17,7 +17,7 @@ use fuwu_core::records::*;
 use fuwu_core::role::{Role, TeamKind, Tier};
 use fuwu_core::routing::{self, BranchInfo, Candidate, EngineerInfo, Need, PartnerInfo, TeamInfo};
 use fuwu_store::crud::{self, ListSpec, Val};
-use fuwu_store::{Conn, now_ms, tables};
+use fuwu_store::{Conn, tables};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use utoipa::ToSchema;
@@ -256,7 +256,7 @@ pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Eve
     drop(conn);
     let writer = app.cache.intake_writer.get_or_init(|| super::writer::start(app.db.clone())).clone();
     let (reply, answer) = tokio::sync::oneshot::channel();
-    let job = super::writer::Job { caller: c.clone(), event, dispatch, reply };
+    let job = super::writer::Job { caller: c.clone(), event, dispatch, at: app.clock.now(), reply };
     writer.send(job).await.map_err(|_| AppError::Internal("the intake writer has stopped".into()))?;
     match (answer.await.map_err(|_| AppError::Internal("the intake writer dropped a write".into()))?, &token) {
         // Two sends with one token at the same moment: the second meets the first's
@@ -372,7 +372,7 @@ async fn prepare(
         return Err(unknown("customer_id", "customer", customer.0));
     }
 
-    let now = jiff::Timestamp::now();
+    let now = app.clock.now();
     let ents = entitlements(conn, customer.0, now).await?;
     let cover = entitlement::covering(&ents, input.asset_id, project_id).cloned();
     let entitled = Entitled {
@@ -460,16 +460,17 @@ async fn prepare(
 /// Writes a prepared event: its number, the row, the journal's first row, the effects.
 pub(crate) async fn write_new(
     conn: &mut Conn,
+    at: jiff::Timestamp,
     c: &Caller,
     mut event: Event,
     dispatch: Option<TargetInput>,
     number: Option<(i32, i64)>,
 ) -> Result<Stored<Event>, AppError> {
-    let now = now_ms();
+    let now = at.as_millisecond();
     let (year, n) = match number {
         Some(yn) => yn,
         None => {
-            let year = i32::from(entitlement::service_date(jiff::Timestamp::now()).year());
+            let year = i32::from(entitlement::service_date(at).year());
             (year, fuwu_store::events::next_number(conn, i64::from(year)).await?)
         }
     };
@@ -494,17 +495,17 @@ pub(crate) async fn write_new(
         rows.into_iter().filter_map(|r| if let Value::Object(m) = r { Some(m) } else { None }).collect();
     crud::insert_many(conn, &tables::JOURNAL, &rows, now).await?;
     for fx in flow::intake_effects(&event.flow) {
-        act::apply_effect(conn, id, &event, &fx, c.id()).await?;
+        act::apply_effect(conn, at, id, &event, &fx, c.id()).await?;
     }
     if let Some(target) = dispatch {
-        return act::assign_in(conn, c, id, target, None).await;
+        return act::assign_in(conn, at, c, id, target, None).await;
     }
     let mut stored = map;
-    let at = fuwu_store::ms_to_rfc3339(now);
+    let stamp = fuwu_store::ms_to_rfc3339(now);
     stored.insert("id".into(), json!(id));
     stored.insert("version".into(), json!(1));
-    stored.insert("created_at".into(), json!(at));
-    stored.insert("updated_at".into(), json!(at));
+    stored.insert("created_at".into(), json!(stamp));
+    stored.insert("updated_at".into(), json!(stamp));
     Stored::from_map(stored)
 }
 

@@ -20,7 +20,8 @@ use fuwu_core::priority::{Impact, PriorityMatrix, Urgency};
 use fuwu_core::records::Priority;
 use fuwu_core::role::{Role, Tier};
 use fuwu_store::crud::{self, Val};
-use fuwu_store::{Conn, now_ms, tables};
+use fuwu_store::{Conn, tables};
+use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -199,13 +200,14 @@ impl Event {
 /// Writes one journal row per clock change.
 pub async fn journal_clocks(
     conn: &mut Conn,
+    now: Timestamp,
     event_id: i64,
     actor: Option<UserId>,
     notes: &[fuwu_core::sla::ClockNote],
 ) -> Result<(), AppError> {
     for n in notes {
         let detail = serde_json::json!({"change": n.change, "scope": n.scope, "kind": n.kind});
-        journal(conn, event_id, actor, "clock", detail, Map::new()).await?;
+        journal(conn, now, event_id, actor, "clock", detail, Map::new()).await?;
     }
     Ok(())
 }
@@ -316,6 +318,7 @@ fn to_map<T: Serialize>(t: &T) -> Result<Map<String, Value>, AppError> {
 /// Appends a journal row: the action, its details and what it changed.
 pub async fn journal(
     conn: &mut Conn,
+    now: Timestamp,
     event_id: i64,
     actor: Option<UserId>,
     action: &str,
@@ -323,12 +326,14 @@ pub async fn journal(
     changes: Map<String, Value>,
 ) -> Result<(), AppError> {
     let seq = fuwu_store::events::next_seq(conn, event_id).await?;
-    journal_at(conn, event_id, seq, actor, action, detail, changes).await
+    journal_at(conn, now, event_id, seq, actor, action, detail, changes).await
 }
 
 /// Writes the journal row with a known sequence number.
+#[allow(clippy::too_many_arguments)]
 pub async fn journal_at(
     conn: &mut Conn,
+    now: Timestamp,
     event_id: i64,
     seq: i64,
     actor: Option<UserId>,
@@ -341,13 +346,14 @@ pub async fn journal_at(
         "detail": detail, "changes": Value::Object(changes),
     });
     let Value::Object(m) = row else { return Err(AppError::Internal("journal row".into())) };
-    crud::insert(conn, &tables::JOURNAL, &m, now_ms()).await?;
+    crud::insert(conn, &tables::JOURNAL, &m, now.as_millisecond()).await?;
     Ok(())
 }
 
 /// Writes a changed event (if it is still at the version read) and its journal row.
 pub async fn save(
     conn: &mut Conn,
+    now: Timestamp,
     before: &Map<String, Value>,
     event: &mut Event,
     actor: Option<UserId>,
@@ -355,12 +361,13 @@ pub async fn save(
     detail: Value,
 ) -> Result<Stored<Event>, AppError> {
     event.sync();
-    save_synced(conn, before, event, actor, action, detail).await
+    save_synced(conn, now, before, event, actor, action, detail).await
 }
 
 /// Writes an event whose query columns are already in step (the sweeper sets an exact check time).
 pub async fn save_synced(
     conn: &mut Conn,
+    now: Timestamp,
     before: &Map<String, Value>,
     event: &mut Event,
     actor: Option<UserId>,
@@ -370,8 +377,7 @@ pub async fn save_synced(
     let id = before.get("id").and_then(Value::as_i64).unwrap_or_default();
     let version = before.get("version").and_then(Value::as_i64).unwrap_or_default();
     let after = to_map(event)?;
-    let now = now_ms();
-    if !crud::update(conn, &tables::EVENT, id, version, &after, now).await? {
+    if !crud::update(conn, &tables::EVENT, id, version, &after, now.as_millisecond()).await? {
         let current = crud::get(conn, &tables::EVENT, id).await?.map(Value::Object);
         return Err(AppError::Conflict {
             message: "the event was changed by someone else meanwhile; reload and try again".into(),
@@ -379,7 +385,7 @@ pub async fn save_synced(
             current,
         });
     }
-    journal(conn, id, actor, action, detail, fuwu_core::journal::diff(&fields(before), &fields(&after))).await?;
+    journal(conn, now, id, actor, action, detail, fuwu_core::journal::diff(&fields(before), &fields(&after))).await?;
     let m = crud::get(conn, &tables::EVENT, id).await?.ok_or(AppError::NotFound("event"))?;
     Stored::from_map(m)
 }
@@ -399,7 +405,7 @@ pub async fn set_matrix(app: &App, c: &Caller, m: PriorityMatrix) -> Result<Prio
     let mut tx = app.db.begin().await?;
     let before = matrix(&mut tx).await?;
     let text = serde_json::to_string(&m).map_err(|e| AppError::Internal(e.to_string()))?;
-    let now = now_ms();
+    let now = app.clock.now_ms();
     fuwu_store::events::put_setting(&mut tx, "priority_matrix", &text, now).await?;
     let b = serde_json::to_value(&before).ok();
     let a = serde_json::to_value(&m).ok();

@@ -178,11 +178,11 @@ pub struct EventDetail {
 /// The clocks' readings and figures now, under the event's calendar (read once).
 async fn clock_readings(
     conn: &mut fuwu_store::Conn,
+    now: jiff::Timestamp,
     e: &Event,
 ) -> Result<(Vec<Value>, Vec<fuwu_core::sla::Figure>), AppError> {
     let Some(set) = &e.clocks else { return Ok((vec![], vec![])) };
     let cal = crate::calendars::calendar(conn, &set.calendar, "calendar").await?;
-    let now = jiff::Timestamp::now();
     let share = crate::sla::settings(conn).await?.share();
     let mut out = Vec::new();
     for ec in &set.clocks {
@@ -200,7 +200,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
     let staff = c.role() != Role::Customer;
     let approvals = if staff { act::approvals(&mut conn, id).await? } else { vec![] };
     let journal = if staff { journal(&mut conn, id).await? } else { vec![] };
-    let (clocks, figures) = clock_readings(&mut conn, &e.data).await?;
+    let (clocks, figures) = clock_readings(&mut conn, app.clock.now(), &e.data).await?;
     Ok(EventDetail {
         available_actions,
         approvals,

@@ -89,7 +89,7 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
             let Some(set) = event.clocks.as_mut() else {
                 event.sync();
                 event.next_check_at = None;
-                save_synced(&mut tx, &before, &mut event, None, "sla_check", json!({})).await?;
+                save_synced(&mut tx, now, &before, &mut event, None, "sla_check", json!({})).await?;
                 tx.commit().await?;
                 continue;
             };
@@ -103,7 +103,7 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
             event.sync();
             event.next_check_at = next.map(|t| t.as_millisecond());
             let action = if notes.is_empty() { "sla_check" } else { "sla_alert" };
-            match save_synced(&mut tx, &before, &mut event, None, action, json!({"at": now.to_string()})).await {
+            match save_synced(&mut tx, now, &before, &mut event, None, action, json!({"at": now.to_string()})).await {
                 Ok(_) => {}
                 Err(AppError::Conflict { .. }) => {
                     stats.skipped += 1;
@@ -111,7 +111,7 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                 }
                 Err(e) => return Err(e),
             }
-            journal_clocks(&mut tx, id, None, &notes).await?;
+            journal_clocks(&mut tx, now, id, None, &notes).await?;
             for n in &notes {
                 let breach = n.change == "breach";
                 if breach {
@@ -128,7 +128,7 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
                 // A 5×8 contract's notices wait for its working hours, unless the event is major.
                 let at = deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?;
                 notice.not_before = (at > now).then(|| at.as_millisecond());
-                notify(&mut tx, &who, &notice).await?;
+                notify(&mut tx, now, &who, &notice).await?;
             }
             tx.commit().await?;
         }

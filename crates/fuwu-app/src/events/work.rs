@@ -12,7 +12,7 @@ use fuwu_core::flow::{self, Action, FlowActor, Refusal};
 use fuwu_core::ids::*;
 use fuwu_core::role::Role;
 use fuwu_store::crud::{self, ListSpec, Val};
-use fuwu_store::{Conn, now_ms, tables};
+use fuwu_store::{Conn, tables};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -73,6 +73,7 @@ fn obj(v: Value) -> Result<Map<String, Value>, AppError> {
 
 /// Adds a work record.
 pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) -> Result<Value, AppError> {
+    let now = app.clock.now();
     let mut tx = app.db.begin().await?;
     let (e, before) = load(&mut tx, c, event_id).await?;
     match flow::may_add_work(&e.data.flow, &flow_actor(c), w.kind) {
@@ -115,9 +116,10 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         "event_id": event_id, "kind": w.kind, "internal": w.internal, "body": w.body, "author_id": c.id(),
         "minutes": w.minutes, "planned_at": w.planned_at, "arrived_at": w.arrived_at, "departed_at": w.departed_at,
     });
-    let id = crud::insert(&mut tx, &tables::WORK_RECORD, &obj(row)?, now_ms()).await?;
+    let id = crud::insert(&mut tx, &tables::WORK_RECORD, &obj(row)?, now.as_millisecond()).await?;
     journal(
         &mut tx,
+        now,
         event_id,
         Some(c.id()),
         "work_record",
@@ -130,8 +132,8 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         let mut ev = e.data.clone();
         let notes = ev.clocks.as_mut().map(|set| set.arrived(at)).unwrap_or_default();
         if !notes.is_empty() {
-            save(&mut tx, &before, &mut ev, Some(c.id()), "visit_arrival", json!({"work_record_id": id})).await?;
-            super::journal_clocks(&mut tx, event_id, Some(c.id()), &notes).await?;
+            save(&mut tx, now, &before, &mut ev, Some(c.id()), "visit_arrival", json!({"work_record_id": id})).await?;
+            super::journal_clocks(&mut tx, now, event_id, Some(c.id()), &notes).await?;
         }
     }
     let saved = crud::get(&mut tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
@@ -197,6 +199,7 @@ pub fn content_hash(content: &Value) -> String {
 
 /// Submits a report (a new version each time; earlier versions are kept).
 pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportInput) -> Result<Value, AppError> {
+    let now = app.clock.now();
     let mut errs = FieldErrors::new();
     errs.text("findings", &mut r.findings, 20_000);
     errs.text("actions_taken", &mut r.actions_taken, 20_000);
@@ -216,7 +219,7 @@ pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportIn
         let id = o.get("id").and_then(Value::as_i64).unwrap_or_default();
         let v = o.get("version").and_then(Value::as_i64).unwrap_or_default();
         o.insert("superseded".into(), Value::Bool(true));
-        crud::update(&mut tx, &tables::REPORT, id, v, &o, now_ms()).await?;
+        crud::update(&mut tx, &tables::REPORT, id, v, &o, now.as_millisecond()).await?;
     }
     let content = json!({
         "event_number": e.data.number, "kind": r.kind, "findings": r.findings, "actions_taken": r.actions_taken,
@@ -227,12 +230,13 @@ pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportIn
         "event_id": event_id, "kind": r.kind, "report_version": next_version, "content_hash": content_hash(&content),
         "content": content, "state": "submitted", "author_id": c.id(), "superseded": false,
     });
-    let id = crud::insert(&mut tx, &tables::REPORT, &obj(row)?, now_ms()).await?;
+    let id = crud::insert(&mut tx, &tables::REPORT, &obj(row)?, now.as_millisecond()).await?;
     if r.kind == ReportKind::Service {
         let mut ev = e.data.clone();
         ev.flow = outcome.flow;
         save(
             &mut tx,
+            now,
             &before,
             &mut ev,
             Some(c.id()),
@@ -243,6 +247,7 @@ pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportIn
     } else {
         journal(
             &mut tx,
+            now,
             event_id,
             Some(c.id()),
             "fault_report",
@@ -300,8 +305,10 @@ struct Confirmation<'a> {
     method: &'a str,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn confirm(
     conn: &mut Conn,
+    now: jiff::Timestamp,
     e: &Stored<Event>,
     before: &Map<String, Value>,
     actor: &FlowActor,
@@ -317,16 +324,17 @@ async fn confirm(
     report.insert("signer_name".into(), json!(signer));
     report.insert("signature".into(), json!(signature));
     report.insert("confirm_method".into(), json!(method));
-    report.insert("confirmed_at".into(), json!(now_ms()));
+    report.insert("confirmed_at".into(), json!(now.as_millisecond()));
     report.insert("confirm_token_hash".into(), Value::Null);
     report.insert("confirm_token_expires".into(), Value::Null);
-    if !crud::update(conn, &tables::REPORT, rid, v, &report, now_ms()).await? {
+    if !crud::update(conn, &tables::REPORT, rid, v, &report, now.as_millisecond()).await? {
         return Err(AppError::Conflict { message: "the report changed meanwhile".into(), field: None, current: None });
     }
     let mut ev = e.data.clone();
     ev.flow = outcome.flow;
     save(
         conn,
+        now,
         before,
         &mut ev,
         journal_actor,
@@ -362,6 +370,7 @@ pub async fn sign_report(
     let report = current_report(&mut tx, event_id, report_id).await?;
     let out = confirm(
         &mut tx,
+        app.clock.now(),
         &e,
         &before,
         &flow_actor(c),
@@ -399,17 +408,19 @@ pub async fn confirmation_link(
     }
     let mut report = current_report(&mut tx, event_id, report_id).await?;
     let token = new_secret("c_");
-    let expires = now_ms() + 7 * 24 * 3_600_000;
+    let now = app.clock.now();
+    let expires = now.as_millisecond() + 7 * 24 * 3_600_000;
     let v = report.get("version").and_then(Value::as_i64).unwrap_or_default();
     report.insert("confirm_token_hash".into(), json!(digest(&token)));
     report.insert("confirm_token_expires".into(), json!(expires));
-    crud::update(&mut tx, &tables::REPORT, report_id, v, &report, now_ms()).await?;
-    journal(&mut tx, event_id, Some(c.id()), "confirmation_link", json!({"report_id": report_id}), Map::new()).await?;
+    crud::update(&mut tx, &tables::REPORT, report_id, v, &report, now.as_millisecond()).await?;
+    journal(&mut tx, now, event_id, Some(c.id()), "confirmation_link", json!({"report_id": report_id}), Map::new())
+        .await?;
     tx.commit().await?;
     Ok(ConfirmationLink { path: format!("/confirm/{token}"), token, expires_at: fuwu_store::ms_to_rfc3339(expires) })
 }
 
-async fn by_token(conn: &mut Conn, token: &str) -> Result<Map<String, Value>, AppError> {
+async fn by_token(conn: &mut Conn, now: jiff::Timestamp, token: &str) -> Result<Map<String, Value>, AppError> {
     let spec = ListSpec {
         conds: vec![("confirm_token_hash = ?".into(), vec![Val::Text(Some(digest(token)))])],
         limit: 1,
@@ -421,7 +432,7 @@ async fn by_token(conn: &mut Conn, token: &str) -> Result<Map<String, Value>, Ap
         .into_iter()
         .next()
         .ok_or(AppError::NotFound("confirmation link"))?;
-    if r.get("confirm_token_expires").and_then(Value::as_i64).is_none_or(|x| x < now_ms()) {
+    if r.get("confirm_token_expires").and_then(Value::as_i64).is_none_or(|x| x < now.as_millisecond()) {
         return Err(AppError::NotFound("confirmation link"));
     }
     Ok(r)
@@ -430,7 +441,7 @@ async fn by_token(conn: &mut Conn, token: &str) -> Result<Map<String, Value>, Ap
 /// What the contact sees behind a confirmation link.
 pub async fn view_by_token(app: &App, token: &str) -> Result<Value, AppError> {
     let mut conn = app.db.reader().acquire().await?;
-    let r = by_token(&mut conn, token).await?;
+    let r = by_token(&mut conn, app.clock.now(), token).await?;
     let event_id = r.get("event_id").and_then(Value::as_i64).unwrap_or_default();
     let (e, _) = load_raw(&mut conn, event_id).await?;
     Ok(
@@ -444,8 +455,9 @@ pub async fn confirm_by_token(app: &App, token: &str, signer_name: &str) -> Resu
     if signer.is_empty() || signer.chars().count() > 100 {
         return Err(AppError::invalid("signer_name", "required", "signer_name must be 1–100 characters"));
     }
+    let now = app.clock.now();
     let mut tx = app.db.begin().await?;
-    let r = by_token(&mut tx, token).await?;
+    let r = by_token(&mut tx, now, token).await?;
     let event_id = r.get("event_id").and_then(Value::as_i64).unwrap_or_default();
     let report_id = r.get("id").and_then(Value::as_i64).unwrap_or_default();
     let (e, before) = load_raw(&mut tx, event_id).await?;
@@ -457,9 +469,17 @@ pub async fn confirm_by_token(app: &App, token: &str, signer_name: &str) -> Resu
         partner: None,
         customer: Some(e.data.customer_id),
     };
-    let out =
-        confirm(&mut tx, &e, &before, &actor, None, report, Confirmation { signer, signature: None, method: "link" })
-            .await?;
+    let out = confirm(
+        &mut tx,
+        now,
+        &e,
+        &before,
+        &actor,
+        None,
+        report,
+        Confirmation { signer, signature: None, method: "link" },
+    )
+    .await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -525,10 +545,12 @@ pub async fn upload(
         "event_id": event_id, "file_name": name, "stored_name": stored, "content_type": "application/octet-stream",
         "size": bytes.len(), "sha256": hex::encode(Sha256::digest(bytes)), "internal": internal, "uploaded_by": c.id(),
     });
+    let now = app.clock.now();
     let written = async {
-        let id = crud::insert(&mut tx, &tables::ATTACHMENT, &obj(row)?, now_ms()).await?;
+        let id = crud::insert(&mut tx, &tables::ATTACHMENT, &obj(row)?, now.as_millisecond()).await?;
         journal(
             &mut tx,
+            now,
             event_id,
             Some(c.id()),
             "attachment",

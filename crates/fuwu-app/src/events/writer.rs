@@ -17,6 +17,8 @@ pub struct Job {
     pub caller: Caller,
     pub event: Event,
     pub dispatch: Option<TargetInput>,
+    /// The moment it is recorded at (the app's clock when it was sent).
+    pub at: jiff::Timestamp,
     pub reply: oneshot::Sender<Result<Stored<Event>, AppError>>,
 }
 
@@ -43,7 +45,7 @@ pub fn start(db: Db) -> mpsc::Sender<Job> {
 
 async fn one(db: &Db, j: &Job) -> Result<Stored<Event>, AppError> {
     let mut tx = db.begin().await?;
-    let out = write_new(&mut tx, &j.caller, j.event.clone(), j.dispatch.clone(), None).await?;
+    let out = write_new(&mut tx, j.at, &j.caller, j.event.clone(), j.dispatch.clone(), None).await?;
     tx.commit().await?;
     Ok(out)
 }
@@ -54,12 +56,12 @@ async fn run_batch(db: &Db, jobs: Vec<Job>) {
         let batch: Result<(), AppError> = async {
             let mut tx = db.begin().await?;
             // The batch's numbers in one step, handed out in arrival order.
-            let year = i32::from(fuwu_core::entitlement::service_date(jiff::Timestamp::now()).year());
+            let year = i32::from(fuwu_core::entitlement::service_date(jobs[0].at).year());
             let last = fuwu_store::events::next_numbers(&mut tx, i64::from(year), jobs.len() as i64).await?;
             let first = last - jobs.len() as i64 + 1;
             for (i, j) in jobs.iter().enumerate() {
                 let number = Some((year, first + i as i64));
-                results.push(write_new(&mut tx, &j.caller, j.event.clone(), j.dispatch.clone(), number).await?);
+                results.push(write_new(&mut tx, j.at, &j.caller, j.event.clone(), j.dispatch.clone(), number).await?);
             }
             tx.commit().await?;
             Ok(())

@@ -47,7 +47,7 @@ fn params(per_page: i64) -> ListParams {
 
 pub async fn contracts(s: &AppState, ctx: &Ctx) -> Result<Vec<ContractView>, AppError> {
     let levels = list::<ServiceLevel>(&s.app, &ctx.caller, &params(200)).await?.items;
-    let today = fuwu_core::entitlement::service_date(jiff::Timestamp::now()).to_string();
+    let today = fuwu_core::entitlement::service_date(s.app.clock.now()).to_string();
     Ok(list::<Contract>(&s.app, &ctx.caller, &params(200))
         .await?
         .items

@@ -139,7 +139,7 @@ pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Resul
             cals.insert(set.calendar.clone(), cal);
         }
     }
-    let now = jiff::Timestamp::now();
+    let now = s.app.clock.now();
     Ok(events
         .iter()
         .map(|e| Row {

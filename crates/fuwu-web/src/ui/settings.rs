@@ -52,7 +52,7 @@ async fn show(s: &AppState, ctx: &Ctx, p: Preview, problems: Problems, saved: bo
         Err(e) => return fail(ctx, e),
     };
     let start = p.start.filter(|x| !x.trim().is_empty()).unwrap_or_else(|| {
-        jiff::Timestamp::now().to_zoned_datetime(ctx.tz.clone()).strftime("%Y-%m-%dT%H:%M:00%:z").to_string()
+        s.app.clock.now().to_zoned_datetime(ctx.tz.clone()).strftime("%Y-%m-%dT%H:%M:00%:z").to_string()
     });
     let duration = p.duration.filter(|x| !x.trim().is_empty()).unwrap_or_else(|| "4h".into());
     let calendar = p.calendar.filter(|x| !x.trim().is_empty()).unwrap_or_else(|| "5x8".into());

@@ -65,7 +65,7 @@ both!(clocks_follow_the_event, |t: TestApp| async move {
             "l2.1",
             "POST",
             &format!("/api/v1/events/{id}/work"),
-            Some(json!({"kind": "visit", "arrived_at": jiff::Timestamp::now().to_string()})),
+            Some(json!({"kind": "visit", "arrived_at": t.app.clock.now().to_string()})),
         )
         .await;
     assert_eq!(s, StatusCode::CREATED);

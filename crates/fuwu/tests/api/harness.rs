@@ -55,7 +55,7 @@ fn unique() -> String {
         "{}_{}_{}",
         std::process::id(),
         N.fetch_add(1, Ordering::SeqCst),
-        jiff::Timestamp::now().as_microsecond() % 1_000_000
+        fuwu_app::Clock::system().now().as_microsecond() % 1_000_000
     )
 }
 

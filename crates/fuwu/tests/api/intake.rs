@@ -79,7 +79,7 @@ both!(a_failing_write_in_a_batch_changes_nothing_else, |t: TestApp| async move {
         event.title = format!("批量 {i}");
         let dispatch =
             bad.then(|| TargetInput { engineer_id: Some(fuwu_core::ids::UserId(999_999)), ..Default::default() });
-        writer.send(Job { caller: caller.clone(), event, dispatch, reply }).await.unwrap();
+        writer.send(Job { caller: caller.clone(), event, dispatch, at: t.app.clock.now(), reply }).await.unwrap();
         answers.push(answer);
     }
     let mut outcomes = Vec::new();

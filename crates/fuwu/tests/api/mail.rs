@@ -42,11 +42,11 @@ both!(the_manager_of_a_major_incident_receives_exactly_one_mail, |t: TestApp| as
     assert_eq!(s, StatusCode::CREATED, "{v}");
     let e = major(&t, "核心存储<b>全部</b>宕机").await;
     let number = e["number"].as_str().unwrap().to_owned();
-    let d = out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap();
+    let d = out.deliver_due(&t.app, t.app.clock.now()).await.unwrap();
     assert!(d.sent >= 2, "{d:?}");
     // A second pass, and a third, send nothing more.
-    assert_eq!(out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap().sent, 0);
-    assert_eq!(out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap().sent, 0);
+    assert_eq!(out.deliver_due(&t.app, t.app.clock.now()).await.unwrap().sent, 0);
+    assert_eq!(out.deliver_due(&t.app, t.app.clock.now()).await.unwrap().sent, 0);
     let to_manager = sink.to(MANAGER);
     assert_eq!(subjects(&to_manager), vec![format!("重大事件 {number}：核心存储<b>全部</b>宕机")]);
     let m = &to_manager[0];
@@ -66,7 +66,7 @@ both!(mail_is_retried_while_the_smtp_server_is_down, |t: TestApp| async move {
     let port = free_port();
     let out = outbox(&format!("smtp://127.0.0.1:{port}"));
     let e = major(&t, "SMTP 服务器故障期间的重大事件").await;
-    let now = jiff::Timestamp::now();
+    let now = t.app.clock.now();
     let d = out.deliver_due(&t.app, now).await.unwrap();
     assert_eq!(d.sent, 0);
     assert!(d.retried >= 1, "{d:?}");
@@ -97,7 +97,7 @@ async fn five_by_eight_event(t: &TestApp) -> Value {
     let silver = levels["items"].as_array().unwrap().iter().find(|l| l["code"] == "SILVER").unwrap()["id"].clone();
     let (_, contracts) = t.get("admin", &format!("/api/v1/contracts?service_level_id={silver}&per_page=100")).await;
     let tz = jiff::tz::TimeZone::get("Asia/Shanghai").unwrap();
-    let today = jiff::Timestamp::now().to_zoned_datetime(tz).date().to_string();
+    let today = t.app.clock.now().to_zoned_datetime(tz).date().to_string();
     for c in contracts["items"].as_array().unwrap() {
         if c["start_date"].as_str().unwrap() > today.as_str() || c["end_date"].as_str().unwrap() < today.as_str() {
             continue;
@@ -295,17 +295,17 @@ both!(a_message_given_up_is_sent_after_an_operator_retries_it, |t: TestApp| asyn
     c.max_attempts = 1;
     let out = Outbox::new(c).unwrap();
     major(&t, "中继故障后重发").await;
-    let d = out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap();
+    let d = out.deliver_due(&t.app, t.app.clock.now()).await.unwrap();
     assert!(d.failed >= 1 && d.sent == 0, "{d:?}");
     let mut conn = t.app.db.reader().acquire().await.unwrap();
     assert!(fuwu_store::mail::counts(&mut conn).await.unwrap().iter().any(|(s, n)| s == "failed" && *n >= 1));
     drop(conn);
     let mut tx = t.app.db.begin().await.unwrap();
-    let n = fuwu_store::mail::retry_failed(&mut tx, fuwu_store::now_ms()).await.unwrap();
+    let n = fuwu_store::mail::retry_failed(&mut tx, t.app.clock.now_ms()).await.unwrap();
     tx.commit().await.unwrap();
     assert!(n >= 1);
     let sink = SmtpSink::on(port);
-    let d = out.deliver_due(&t.app, jiff::Timestamp::now()).await.unwrap();
+    let d = out.deliver_due(&t.app, t.app.clock.now()).await.unwrap();
     assert_eq!(d.sent as u64, n);
     assert_eq!(sink.to(MANAGER).len(), 1);
 });
