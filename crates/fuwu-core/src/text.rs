@@ -13,3 +13,10 @@ pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
     }
     s.parse::<jiff::civil::Date>().ok()
 }
+
+/// Whether both databases can hold the text: PostgreSQL refuses the NUL
+/// character in text, so it is refused everywhere (422) rather than stored on
+/// SQLite only.
+pub fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}

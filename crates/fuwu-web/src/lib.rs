@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod input;
 pub mod metrics;
 pub mod ops;
 pub mod pages;
@@ -54,6 +55,7 @@ pub fn router(app: App, config: WebConfig) -> Router {
         .merge(pages::routes())
         .merge(ui::routes())
         .merge(api::docs_router(&state.openapi))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), input::guard))
         .layer(axum::middleware::from_fn(ui::headers))
         .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .layer(DefaultBodyLimit::max(config.max_body_bytes))

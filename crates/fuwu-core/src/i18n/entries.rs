@@ -56,6 +56,12 @@ pub static ENTRIES: &[Entry] = &[
     ("error.forbidden", "无权操作", "Not allowed"),
     ("error.conflict", "操作冲突", "Conflict"),
     ("error.invalid", "输入有误", "Invalid input"),
+    (
+        "error.unstorable_text",
+        "内容含有不允许的字符（NUL），字段",
+        "The text holds a character that is not allowed (NUL), field",
+    ),
+    ("problem.unstorable_text", "含有不允许的字符（NUL）", "Holds a character that is not allowed (NUL)"),
     ("error.internal", "系统错误，请稍后再试", "Something went wrong; please try again later"),
     ("common.back", "返回", "Back"),
     ("common.none", "（无）", "(none)"),

@@ -12,6 +12,7 @@ mod browser;
 mod cli;
 mod clocks;
 mod flow;
+mod hardening;
 mod intake;
 mod lookup;
 mod mail;

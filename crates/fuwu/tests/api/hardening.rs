@@ -1,0 +1,74 @@
+//! What probing the server from outside found (issue 10): each answer here was
+//! a 500, a leak or a way around a limit before.
+
+use crate::both;
+use crate::harness::*;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use serde_json::json;
+
+/// Records a fault for customer 26 (Nanjing, GOLD) as the specialist.
+async fn event(t: &TestApp) -> i64 {
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let body = json!({"kind": "fault", "asset_id": asset["id"], "title": "备份失败", "impact": "moderate", "urgency": "medium"});
+    let (s, v) = t.call("kefu", "POST", "/api/v1/events", Some(body)).await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+fn anonymous(method: &str, path: &str, ct: &str, body: &str) -> Request<Body> {
+    Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+both!(text_a_database_cannot_hold_is_refused_naming_the_field, |t: TestApp| async move {
+    let before = (t.count("/api/v1/customers").await, t.audit_rows().await);
+    let post = |b: &'static str| t.raw("kefu", "POST", "/api/v1/customers", "application/json", b);
+    let got = post(r#"{"name": "某\u0000单位"}"#).await;
+    assert_error(&got, StatusCode::UNPROCESSABLE_ENTITY, Some("name"));
+    assert_eq!(got.1["error"]["fields"][0]["code"], "unstorable_text", "{}", got.1);
+    // Nested and in a list.
+    let lvl = r#"{"code": "X", "name": "x", "coverage": "5x8", "onsite_included": false, "targets": [{"priority": "P1\u0000", "response_minutes": 1, "resolution_minutes": 1}]}"#;
+    assert_error(
+        &t.raw("admin", "POST", "/api/v1/service-levels", "application/json", lvl).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("targets[0].priority"),
+    );
+    // An escaped backslash before `u0000` is ordinary text.
+    assert_eq!(post(r#"{"name": "C:\\u0000 单位"}"#).await.0, StatusCode::CREATED);
+    // Query parameters.
+    assert_error(&t.get("kefu", "/api/v1/customers?q=a%00b").await, StatusCode::UNPROCESSABLE_ENTITY, Some("q"));
+    assert_error(&t.get("kefu", "/api/v1/lookup?phone=%00").await, StatusCode::UNPROCESSABLE_ENTITY, Some("phone"));
+    // The login of an unauthenticated request, API and page.
+    let (s, _, v) = t
+        .send(anonymous(
+            "POST",
+            "/api/v1/auth/login",
+            "application/json",
+            r#"{"login": "kefu\u0000", "password": "x"}"#,
+        ))
+        .await;
+    assert_error(&(s, v), StatusCode::UNPROCESSABLE_ENTITY, Some("login"));
+    let (s, h, _) = t
+        .send(anonymous("POST", "/login", "application/x-www-form-urlencoded", "csrf=a&login=kefu%00&password=x"))
+        .await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(h[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    // A page's query.
+    let (s, _, _) = t.send(anonymous("GET", "/login?next=%2Fqueues%00", "text/plain", "")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (t.count("/api/v1/customers").await, t.audit_rows().await),
+        (before.0 + 1, before.1 + 1),
+        "only the ordinary text was written"
+    );
+    // An attachment's content is a file: any bytes are kept.
+    let id = event(&t).await;
+    let path = format!("/api/v1/events/{id}/attachments?file_name=a.json");
+    let (s, v) = t.raw("kefu", "POST", &path, "application/json", "\"\\u0000\"").await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+});
