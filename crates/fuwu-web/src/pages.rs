@@ -82,10 +82,27 @@ fn login_lang(headers: &HeaderMap, asked: Option<&str>) -> Language {
     i18n::language(accept)
 }
 
-/// Only local paths may follow a login (no open redirect).
+/// Only this server's own pages may follow a login (no open redirect). The
+/// target is resolved as a browser would resolve it (tabs and newlines dropped,
+/// backslashes as slashes, `..` collapsed) against a base of our own; anything
+/// that lands on another origin, or is not a path, is dropped. What comes back
+/// is the resolved path and query, percent-encoded, so it is always a valid
+/// `Location`.
 fn safe_next(next: &str) -> String {
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && next.len() < 512;
-    if ok { next.to_owned() } else { String::new() }
+    if next.len() >= 512 || !next.starts_with(['/', '\\']) {
+        return String::new();
+    }
+    let Ok(base) = url::Url::parse("http://fuwu.invalid/") else {
+        return String::new();
+    };
+    match base.join(next) {
+        Ok(u) if u.origin() == base.origin() && u.username().is_empty() && u.password().is_none() => {
+            let local = &u[url::Position::BeforePath..url::Position::AfterQuery];
+            // `/.//host` resolves to the path `//host`, which a browser reads as another host.
+            if local.starts_with("//") { String::new() } else { local.to_owned() }
+        }
+        _ => String::new(),
+    }
 }
 
 fn login_page(
@@ -209,4 +226,35 @@ async fn logout_post(
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut().insert(header::SET_COOKIE, account_cookie(&s, None));
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_our_own_paths_follow_a_login() {
+        assert_eq!(safe_next("/queues?queue=major&page=2"), "/queues?queue=major&page=2");
+        assert_eq!(safe_next("/events/7"), "/events/7");
+        for evil in [
+            "//evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "\\\\evil.example",
+            "/\\evil.example",
+            "https://evil.example/",
+            "evil.example",
+            "",
+            " //evil.example",
+            "/.//evil.example",
+            "/a/..//evil.example",
+        ] {
+            assert_eq!(safe_next(evil), "", "{evil:?}");
+        }
+        for odd in ["/a\rb", "/a\nb", "/a\u{b}b", "/a\u{c}b", "/a\u{1f}b", "/a b"] {
+            let got = safe_next(odd);
+            assert!(got.starts_with('/') && !got.starts_with("//"), "{odd:?} → {got:?}");
+            assert!(axum::http::HeaderValue::from_str(&got).is_ok(), "{odd:?} → {got:?}");
+        }
+    }
 }

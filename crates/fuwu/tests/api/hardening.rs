@@ -5,7 +5,9 @@ use crate::both;
 use crate::harness::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use http_body_util::BodyExt;
 use serde_json::json;
+use tower::ServiceExt;
 
 /// Records a fault for customer 26 (Nanjing, GOLD) as the specialist.
 async fn event(t: &TestApp) -> i64 {
@@ -71,4 +73,55 @@ both!(text_a_database_cannot_hold_is_refused_naming_the_field, |t: TestApp| asyn
     let path = format!("/api/v1/events/{id}/attachments?file_name=a.json");
     let (s, v) = t.raw("kefu", "POST", &path, "application/json", "\"\\u0000\"").await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+});
+
+/// The login page's form fields (its CSRF token and cookie), then the form posted.
+pub async fn login_page_post(t: &TestApp, login: &str, password: &str, next: &str) -> (StatusCode, String) {
+    let resp = t.router.clone().oneshot(anonymous("GET", "/login", "text/plain", "")).await.unwrap();
+    let cookies: Vec<String> = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect();
+    let html = String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    let csrf = html.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let form = format!(
+        "csrf={}&login={}&password={}&next={}",
+        crate::browser::urlencode(&csrf),
+        crate::browser::urlencode(login),
+        crate::browser::urlencode(password),
+        crate::browser::urlencode(next)
+    );
+    let req = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookies.join("; "))
+        .body(Body::from(form))
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let to = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    assert!(!status.is_server_error(), "{next:?}: {status}");
+    (status, to)
+}
+
+both!(a_login_follows_only_to_our_own_pages, |t: TestApp| async move {
+    let pw = fuwu::demo::DEMO_PASSWORD;
+    assert_eq!(
+        login_page_post(&t, "kefu", pw, "/queues?queue=major").await,
+        (StatusCode::SEE_OTHER, "/queues?queue=major".into())
+    );
+    for evil in ["/\t/evil.example", "/\n/evil.example", "//evil.example", "/\\evil.example", "/.//evil.example"] {
+        let (s, to) = login_page_post(&t, "kefu", pw, evil).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{evil:?}");
+        assert!(
+            to.starts_with('/') && !to.starts_with("//") && !to.contains("evil.example") || to == "/",
+            "{evil:?} → {to}"
+        );
+    }
+    for odd in ["/queues\r", "/queues\nSet-Cookie: x=1", "/a\u{b}b", "/a\u{c}b", "/a\u{1f}b"] {
+        let (s, to) = login_page_post(&t, "kefu", pw, odd).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{odd:?}");
+        assert!(to.starts_with('/') && !to.contains(['\r', '\n']), "{odd:?} → {to:?}");
+    }
 });
