@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, header, request::Parts};
 use fuwu_app::{AppError, Caller, auth};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use std::net::{IpAddr, SocketAddr};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "fuwu_session";
@@ -23,16 +24,82 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     })
 }
 
-/// The client's address: the connection's, or the first X-Forwarded-For hop
-/// when running behind a proxy.
-pub fn client_ip(parts: &Parts) -> String {
-    if let Some(f) = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        return f.split(',').next().unwrap_or_default().trim().to_owned();
+/// An address or network (`10.0.0.5`, `10.0.0.0/8`, `fd00::/8`) whose
+/// `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrustedProxy {
+    net: IpAddr,
+    prefix: u8,
+}
+
+impl TrustedProxy {
+    pub fn parse(s: &str) -> Result<TrustedProxy, String> {
+        let s = s.trim();
+        let (addr, prefix) = s.split_once('/').map_or((s, None), |(a, p)| (a, Some(p)));
+        let net: IpAddr =
+            addr.parse().map_err(|_| format!("trusted_proxies: {s:?} is not an IP address or network"))?;
+        let max = if net.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("trusted_proxies: bad prefix in {s:?}"))?,
+        };
+        Ok(TrustedProxy { net, prefix })
     }
-    parts
-        .extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map_or_else(|| "local".to_owned(), |c| c.0.ip().to_string())
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
+            v4 => v4,
+        };
+        match (self.net, ip) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.prefix)).unwrap_or(0);
+                u32::from(n) & mask == u32::from(a) & mask
+            }
+            (IpAddr::V6(n), IpAddr::V6(a)) => {
+                let mask = u128::MAX.checked_shl(128 - u32::from(self.prefix)).unwrap_or(0);
+                u128::from(n) & mask == u128::from(a) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The client's address: the connection's peer, unless the peer is one of the
+/// configured trusted proxies — then the nearest `X-Forwarded-For` hop that is
+/// not itself a trusted proxy. A header from anyone else is ignored (it would
+/// let a client pick its address, defeating the per-address login limit).
+pub fn client_ip(parts: &Parts, trusted: &[TrustedProxy]) -> String {
+    let Some(peer) = parts.extensions.get::<axum::extract::ConnectInfo<SocketAddr>>().map(|c| c.0.ip()) else {
+        return "local".to_owned();
+    };
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|t| t.contains(ip));
+    let mut client = peer;
+    if is_trusted(peer) {
+        let hops: Vec<&str> = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .collect();
+        for hop in hops.iter().rev() {
+            match hop.trim().parse::<IpAddr>() {
+                Ok(ip) => {
+                    client = ip;
+                    if !is_trusted(ip) {
+                        break;
+                    }
+                }
+                Err(_) => break,
+            }
+        }
+    }
+    client.to_string()
 }
 
 /// Compares two secrets in constant time.
@@ -165,5 +232,38 @@ impl<S: Send + Sync> FromRequestParts<S> for Ids {
             Ok(axum::extract::Path((a, b))) => Ok(Ids(a, b)),
             Err(_) => Err(AppError::bad("the ids in the path must be integers", Some("id")).into()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::extract::ConnectInfo;
+
+    fn parts(peer: &str, xff: &[&str]) -> Parts {
+        let mut b = axum::http::Request::builder();
+        for h in xff {
+            b = b.header("x-forwarded-for", *h);
+        }
+        let (mut p, _) = b.body(()).unwrap().into_parts();
+        p.extensions.insert(ConnectInfo(SocketAddr::new(peer.parse().unwrap(), 4000)));
+        p
+    }
+
+    #[test]
+    fn forwarded_for_counts_only_from_a_trusted_proxy() {
+        let trusted = [TrustedProxy::parse("10.0.0.0/8").unwrap(), TrustedProxy::parse("::1").unwrap()];
+        assert_eq!(client_ip(&parts("203.0.113.7", &["198.51.100.1"]), &trusted), "203.0.113.7");
+        assert_eq!(client_ip(&parts("203.0.113.7", &["198.51.100.1"]), &[]), "203.0.113.7");
+        assert_eq!(client_ip(&parts("10.1.2.3", &["198.51.100.1"]), &trusted), "198.51.100.1");
+        // A client's own forged hops stay to the left of the one our proxy added.
+        assert_eq!(client_ip(&parts("10.1.2.3", &["1.1.1.1, 198.51.100.1, 10.9.9.9"]), &trusted), "198.51.100.1");
+        assert_eq!(client_ip(&parts("10.1.2.3", &["1.1.1.1", "198.51.100.1"]), &trusted), "198.51.100.1");
+        assert_eq!(client_ip(&parts("10.1.2.3", &["garbage"]), &trusted), "10.1.2.3");
+        assert_eq!(client_ip(&parts("::1", &["2001:db8::1"]), &trusted), "2001:db8::1");
+        assert_eq!(client_ip(&parts("::ffff:10.0.0.1", &["198.51.100.2"]), &trusted), "198.51.100.2");
+        assert!(TrustedProxy::parse("10.0.0.0/33").is_err());
+        assert!(TrustedProxy::parse("proxy.internal").is_err());
+        assert!(TrustedProxy::parse("0.0.0.0/0").unwrap().contains("8.8.8.8".parse().unwrap()));
     }
 }

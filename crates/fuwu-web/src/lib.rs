@@ -23,11 +23,13 @@ pub struct WebConfig {
     pub cookie_secure: bool,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Peers whose `X-Forwarded-For` names the client (default: none).
+    pub trusted_proxies: Vec<extract::TrustedProxy>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024 }
+        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024, trusted_proxies: Vec::new() }
     }
 }
 

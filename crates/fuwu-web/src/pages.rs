@@ -169,7 +169,7 @@ async fn login_post(
     if expected.is_empty() || !same_secret(&f.csrf, &expected) {
         return login_page(&s, lang, f.login, next, Some("login.expired"), StatusCode::FORBIDDEN);
     }
-    match auth::login(&s.app, f.login.trim(), &f.password, &client_ip(&parts)).await {
+    match auth::login(&s.app, f.login.trim(), &f.password, &client_ip(&parts, &s.config.trusted_proxies)).await {
         Ok(session) => {
             let to = if next.is_empty() { "/".to_owned() } else { next };
             let mut resp = Redirect::to(&to).into_response();

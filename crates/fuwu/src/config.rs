@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub mail_retry_seconds: Option<u64>,
     /// The address users reach the web application at (links in mails).
     pub public_url: Option<String>,
+    /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Option<Vec<String>>,
 }
 
 /// Values from flags or environment (clap merges the two; flags win).
@@ -58,6 +60,7 @@ pub struct Config {
     pub mail_poll_ms: u64,
     pub mail_retry_seconds: u64,
     pub public_url: Option<String>,
+    pub trusted_proxies: Vec<fuwu_web::extract::TrustedProxy>,
 }
 
 impl std::fmt::Debug for Config {
@@ -113,6 +116,7 @@ impl Config {
             mail_poll_ms: env_num("FUWU_MAIL_POLL_MS").or(file.mail_poll_ms).unwrap_or(2000),
             mail_retry_seconds: env_num("FUWU_MAIL_RETRY_SECONDS").or(file.mail_retry_seconds).unwrap_or(30),
             public_url: std::env::var("FUWU_PUBLIC_URL").ok().or(file.public_url).filter(|u| !u.trim().is_empty()),
+            trusted_proxies: trusted_proxies(file.trusted_proxies)?,
         })
     }
 
@@ -145,8 +149,21 @@ impl Config {
     }
 
     pub fn web_config(&self) -> fuwu_web::WebConfig {
-        fuwu_web::WebConfig { cookie_secure: self.cookie_secure, max_body_bytes: self.max_body_bytes }
+        fuwu_web::WebConfig {
+            cookie_secure: self.cookie_secure,
+            max_body_bytes: self.max_body_bytes,
+            trusted_proxies: self.trusted_proxies.clone(),
+        }
     }
+}
+
+/// `FUWU_TRUSTED_PROXIES` (comma-separated) or the file's list; none by default.
+fn trusted_proxies(file: Option<Vec<String>>) -> Result<Vec<fuwu_web::extract::TrustedProxy>, String> {
+    let list: Vec<String> = match std::env::var("FUWU_TRUSTED_PROXIES") {
+        Ok(v) => v.split(',').map(str::to_owned).filter(|p| !p.trim().is_empty()).collect(),
+        Err(_) => file.unwrap_or_default(),
+    };
+    list.iter().map(|p| fuwu_web::extract::TrustedProxy::parse(p)).collect()
 }
 
 fn read(p: &Path) -> Result<FileConfig, String> {
@@ -185,6 +202,7 @@ mod tests {
             mail_poll_ms: 1,
             mail_retry_seconds: 1,
             public_url: None,
+            trusted_proxies: Vec::new(),
         };
         assert!(!format!("{c:?}").contains("pw"));
     }
@@ -203,6 +221,11 @@ mod tests {
         .unwrap();
         assert_eq!(c.listen, "127.0.0.1:9100");
         assert_eq!(c.data_dir, PathBuf::from("/srv/fuwu"));
+        std::fs::write(&f, "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n").unwrap();
+        let c = Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).unwrap();
+        assert_eq!(c.trusted_proxies.len(), 2);
+        std::fs::write(&f, "trusted_proxies = [\"proxy\"]\n").unwrap();
+        assert!(Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).is_err());
         std::fs::write(&f, "lisen = 1\n").unwrap();
         assert!(Config::load(&Overrides { config: Some(f), ..Default::default() }).unwrap_err().contains("lisen"));
     }

@@ -74,7 +74,8 @@ pub fn session_cookie(state: &AppState, token: Option<&str>) -> HeaderValue {
 }
 
 async fn login(State(s): State<AppState>, parts: Parts, JsonBody(input): JsonBody<LoginInput>) -> ApiResult<Response> {
-    let session = auth::login(&s.app, input.login.trim(), &input.password, &client_ip(&parts)).await?;
+    let session =
+        auth::login(&s.app, input.login.trim(), &input.password, &client_ip(&parts, &s.config.trusted_proxies)).await?;
     let mut resp = Json(me_of(&session.caller, Some(session.csrf))).into_response();
     resp.headers_mut().insert(header::SET_COOKIE, session_cookie(&s, Some(&session.token)));
     Ok(resp)

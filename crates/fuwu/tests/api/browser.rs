@@ -42,8 +42,10 @@ fn screenshots_dir() -> std::path::PathBuf {
 
 /// Serves the production router on a loopback port (plain HTTP, so cookies are not `Secure`).
 pub async fn serve(t: &TestApp) -> String {
-    let router =
-        fuwu_web::router(t.app.clone(), fuwu_web::WebConfig { cookie_secure: false, max_body_bytes: 1024 * 1024 });
+    let router = fuwu_web::router(
+        t.app.clone(),
+        fuwu_web::WebConfig { cookie_secure: false, max_body_bytes: 1024 * 1024, ..Default::default() },
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {

@@ -125,3 +125,40 @@ both!(a_login_follows_only_to_our_own_pages, |t: TestApp| async move {
         assert!(to.starts_with('/') && !to.contains(['\r', '\n']), "{odd:?} → {to:?}");
     }
 });
+
+/// A wrong password for a login nobody has, from `peer`, claiming `forwarded`.
+async fn spray(router: &axum::Router, peer: &str, forwarded: &str, n: usize) -> StatusCode {
+    let body = json!({"login": format!("spray{n}"), "password": "wrong-password"}).to_string();
+    let mut req = Request::post("/api/v1/auth/login")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header("x-forwarded-for", forwarded)
+        .body(Body::from(body))
+        .unwrap();
+    let addr: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(addr));
+    router.clone().oneshot(req).await.unwrap().status()
+}
+
+both!(a_forwarded_for_header_counts_only_from_a_trusted_proxy, |t: TestApp| async move {
+    let config = fuwu_web::WebConfig {
+        trusted_proxies: vec![fuwu_web::extract::TrustedProxy::parse("10.0.0.0/8").unwrap()],
+        ..Default::default()
+    };
+    let router = fuwu_web::router(t.app.clone(), config);
+    // Behind the trusted proxy each forwarded address is its own client.
+    for n in 0..32 {
+        let s = spray(&router, "10.0.0.2", &format!("198.51.100.{n}"), n).await;
+        assert_eq!(s, StatusCode::UNAUTHORIZED, "attempt {n}");
+    }
+    // A client talking directly cannot pick its address by rotating the header:
+    // the per-address limit (30 in 15 minutes) holds, in the default setup too.
+    for r in [&router, &t.router] {
+        let peer = if std::ptr::eq(r, &t.router) { "203.0.113.8" } else { "203.0.113.9" };
+        let mut answers = Vec::new();
+        for n in 0..31 {
+            answers.push(spray(r, peer, &format!("192.0.2.{n}"), 100 + n).await);
+        }
+        assert!(answers[..30].iter().all(|s| *s == StatusCode::UNAUTHORIZED), "{answers:?}");
+        assert_eq!(answers[30], StatusCode::TOO_MANY_REQUESTS, "{answers:?}");
+    }
+});

@@ -99,8 +99,10 @@ impl TestApp {
             let t = fuwu_app::auth::create_token(&app, None, u.id, "test").await.expect("token");
             tokens.insert(login, t.token);
         }
-        let router =
-            fuwu_web::router(app.clone(), fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024 });
+        let router = fuwu_web::router(
+            app.clone(),
+            fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024, ..Default::default() },
+        );
         Some(TestApp { app, router, tokens, dir: Some(dir) })
     }
 
