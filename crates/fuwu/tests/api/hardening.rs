@@ -162,3 +162,33 @@ both!(a_forwarded_for_header_counts_only_from_a_trusted_proxy, |t: TestApp| asyn
         assert_eq!(answers[30], StatusCode::TOO_MANY_REQUESTS, "{answers:?}");
     }
 });
+
+async fn metrics_text(router: &axum::Router) -> String {
+    let resp = router.clone().oneshot(Request::get("/metrics").body(Body::empty()).unwrap()).await.unwrap();
+    String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap()
+}
+
+both!(metric_labels_come_from_a_closed_set, |t: TestApp| async move {
+    let round = |start: usize| {
+        let router = t.router.clone();
+        async move {
+            for n in start..start + 25 {
+                for path in ["/api/v1/customers".to_owned(), format!("/no/such/page/{n}")] {
+                    let req =
+                        Request::builder().method(format!("BREW{n}").as_str()).uri(path).body(Body::empty()).unwrap();
+                    let s = router.clone().oneshot(req).await.unwrap().status();
+                    assert!(s.is_client_error(), "{s}");
+                }
+            }
+        }
+    };
+    round(0).await;
+    let first = metrics_text(&t.router).await;
+    assert!(!first.contains("BREW"), "a method token became a label");
+    assert!(first.contains("method=\"OTHER\""), "{first}");
+    assert!(first.contains("route=\"unmatched\""), "{first}");
+    round(100).await;
+    let second = metrics_text(&t.router).await;
+    let series = |m: &str| m.lines().filter(|l| l.starts_with("fuwu_http_requests_total{")).count();
+    assert_eq!(series(&first) + 1, series(&second), "only /metrics itself added a series:\n{second}");
+});
