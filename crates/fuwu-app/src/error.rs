@@ -52,16 +52,23 @@ impl AppError {
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unique(m) => AppError::Conflict {
-                message: format!("a unique value is already taken: {m}"),
-                field: None,
-                current: None,
-            },
-            StoreError::ForeignKey(m) => AppError::Conflict {
-                message: format!("the record is referenced elsewhere or refers to a missing record: {m}"),
-                field: None,
-                current: None,
-            },
+            // The database's own text (constraint and table names) is logged, never answered.
+            StoreError::Unique(m) => {
+                tracing::info!(detail = %m, "unique constraint met");
+                AppError::Conflict {
+                    message: "a value that must be unique is already taken (perhaps by a change saved at the same moment); reload and try again".into(),
+                    field: None,
+                    current: None,
+                }
+            }
+            StoreError::ForeignKey(m) => {
+                tracing::info!(detail = %m, "foreign key constraint met");
+                AppError::Conflict {
+                    message: "the record is referenced elsewhere or refers to a missing record".into(),
+                    field: None,
+                    current: None,
+                }
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

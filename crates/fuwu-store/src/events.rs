@@ -34,8 +34,22 @@ pub async fn by_client_token(conn: &mut Conn, token: &str) -> Result<Option<i64>
     row.map(|r| Ok(r.try_get::<i64, _>(0)?)).transpose()
 }
 
-/// The next journal sequence number of an event.
+/// The next journal sequence number of an event. Two transactions writing to
+/// one event at once (two notes, a note and an upload) would both read the same
+/// `MAX(seq)`; so the event's row is locked first and the second writer reads
+/// after the first committed. PostgreSQL: `SELECT … FOR NO KEY UPDATE` (READ
+/// COMMITTED gives the next statement a fresh snapshot; not `FOR UPDATE`, which
+/// would deadlock with the key-share locks that inserting the event's child rows
+/// already holds); SQLite has one writer at a time, so the read is already
+/// exclusive.
 pub async fn next_seq(conn: &mut Conn, event_id: i64) -> Result<i64> {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(event_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(classify)?;
+    }
     let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM event_journal WHERE event_id = $1")
         .bind(event_id)
         .fetch_one(conn)

@@ -192,3 +192,53 @@ both!(metric_labels_come_from_a_closed_set, |t: TestApp| async move {
     let series = |m: &str| m.lines().filter(|l| l.starts_with("fuwu_http_requests_total{")).count();
     assert_eq!(series(&first) + 1, series(&second), "only /metrics itself added a series:\n{second}");
 });
+
+both!(concurrent_writers_on_one_event_all_succeed, |t: TestApp| async move {
+    let id = event(&t).await;
+    let t = std::sync::Arc::new(t);
+    let mut tasks = Vec::new();
+    for client in 0..4 {
+        let t = t.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut answers = Vec::new();
+            for n in 0..5 {
+                let note = json!({"kind": "note", "body": format!("客户端 {client} 第 {n} 条")});
+                answers.push(t.call("kefu", "POST", &format!("/api/v1/events/{id}/work"), Some(note)).await);
+                let path = format!("/api/v1/events/{id}/attachments?file_name=log-{client}-{n}.txt");
+                answers.push(t.raw("kefu", "POST", &path, "application/octet-stream", "disk 3 failed").await);
+            }
+            answers
+        }));
+    }
+    for task in tasks {
+        for (s, v) in task.await.unwrap() {
+            assert_eq!(s, StatusCode::CREATED, "{v}");
+        }
+    }
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!(d["attachments"].as_array().unwrap().len(), 20, "{d}");
+    let (_, journal) = t.get("kefu", &format!("/api/v1/events/{id}/journal?per_page=200")).await;
+    let seqs: Vec<i64> = journal["items"].as_array().unwrap().iter().map(|r| r["seq"].as_i64().unwrap()).collect();
+    let mut sorted = seqs.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), seqs.len(), "sequence numbers are unique: {seqs:?}");
+    assert_eq!(sorted, (1..=seqs.len() as i64).collect::<Vec<_>>(), "and without gaps");
+    assert!(seqs.len() >= 41, "every note and upload is journaled: {}", seqs.len());
+    let diff = fuwu_app::events::queues::verify_journal(&t.app, id).await.unwrap();
+    assert_eq!(diff, None, "replaying the journal gives the stored event");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_error_text_never_reaches_a_client() {
+    let e: fuwu_app::AppError =
+        fuwu_store::StoreError::Unique("duplicate key value violates unique constraint \"event_journal_seq\"".into())
+            .into();
+    let (status, detail) = fuwu_web::error::ApiError(e).parts();
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(
+        !detail.message.contains("event_journal") && !detail.message.contains("duplicate key"),
+        "{}",
+        detail.message
+    );
+}
