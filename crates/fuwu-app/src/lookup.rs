@@ -20,6 +20,10 @@ use std::collections::{BTreeMap, BTreeSet};
 /// What to look up: exactly one key, and optionally the moment (default now).
 #[derive(Debug, Clone, Default)]
 pub struct LookupQuery {
+    /// Whatever the caller said: a phone number or its last digits, a serial
+    /// number or part of it, a contract or project, a customer's or contact's
+    /// name in part, or a customer's pinyin initials (`njgd`).
+    pub q: Option<String>,
     pub phone: Option<String>,
     pub customer: Option<String>,
     pub project: Option<String>,
@@ -87,10 +91,36 @@ pub struct CustomerCard {
     pub contracts: Vec<Entitlement>,
     /// True when at least one contract is in its service period.
     pub any_in_period: bool,
-    /// Open events of the customer (filled once events exist).
-    #[schema(value_type = Vec<Object>)]
-    pub open_events: Vec<serde_json::Value>,
+    /// Open events of the customer the caller may see: those of the matched
+    /// asset or contact first, then the newest (at most 20).
+    pub open_events: Vec<OpenEvent>,
 }
+
+/// An open event of a customer, as the hotline card lists it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct OpenEvent {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    #[schema(value_type = String)]
+    pub state: fuwu_core::flow::State,
+    #[schema(value_type = String)]
+    pub priority: fuwu_core::records::Priority,
+    #[schema(value_type = String)]
+    pub tier: fuwu_core::role::Tier,
+    pub major: bool,
+    pub asset_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub assignee: Option<PersonRef>,
+    /// The earliest due time of a running SLA clock (RFC 3339).
+    pub due: Option<String>,
+    /// True when it concerns the matched asset or contact.
+    pub matched: bool,
+    /// RFC 3339.
+    pub created_at: String,
+}
+
+const MAX_OPEN_EVENTS: i64 = 20;
 
 /// The answer: the matching customers (at most 10), best first.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -111,6 +141,7 @@ type Matched = (Vec<i64>, Vec<i64>, Vec<i64>);
 pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<LookupResult, AppError> {
     caller.require(Cap::Lookup)?;
     let given: Vec<&str> = [
+        ("q", &q.q),
         ("phone", &q.phone),
         ("customer", &q.customer),
         ("project", &q.project),
@@ -122,7 +153,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
     .map(|(k, _)| *k)
     .collect();
     if given.len() != 1 {
-        return Err(AppError::bad("give exactly one of phone, customer, project, serial, contract", Some("q")));
+        return Err(AppError::bad("give exactly one of q, phone, customer, project, serial, contract", Some("q")));
     }
     let at = q.at.unwrap_or_else(|| app.clock.now());
     let mut conn = app.db.reader().acquire().await?;
@@ -135,8 +166,22 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
             order.push(c);
         }
     };
-    let kind = given[0];
-    match kind {
+    let mut kind = given[0];
+    if kind == "q" {
+        let text = q.q.as_deref().unwrap_or_default().trim();
+        let (k, hits, phone) = find_text(&mut conn, text).await?;
+        kind = k;
+        normalised_phone = phone;
+        for (c, m) in hits {
+            let e = found.entry(c).or_default();
+            e.0.extend(m.0);
+            e.1.extend(m.1);
+            e.2.extend(m.2);
+            note(c);
+        }
+    }
+    // A free text was matched above; the named keys are matched here.
+    match if given[0] == "q" { "" } else { kind } {
         "phone" => {
             let raw = q.phone.as_deref().unwrap_or_default();
             let p =
@@ -169,7 +214,7 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
                 note(c);
             }
         }
-        _ => {
+        "contract" => {
             if let Some((c, _)) =
                 lookup::contract_by_number(&mut conn, q.contract.as_deref().unwrap_or_default()).await?
             {
@@ -177,6 +222,8 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
                 note(c);
             }
         }
+        // Found by the free text above.
+        _ => {}
     }
     let scope = caller.scope();
     let mut customers = Vec::new();
@@ -188,11 +235,169 @@ pub async fn lookup(app: &App, caller: &Caller, q: &LookupQuery) -> Result<Looku
             continue;
         }
         let (contacts, assets, projects) = found.remove(&c).unwrap_or_default();
-        if let Some(card) = card(&mut conn, c, kind, contacts, assets, projects, at).await? {
+        if let Some(mut card) = card(&mut conn, c, kind, contacts, assets, projects, at).await? {
+            card.open_events = open_events(&mut conn, caller, &card, at).await?;
             customers.push(card);
         }
     }
     Ok(LookupResult { at: at.to_string(), normalised_phone, customers })
+}
+
+/// The customer's open events the caller may see, the matched asset's or contact's first.
+async fn open_events(
+    conn: &mut Conn,
+    caller: &Caller,
+    card: &CustomerCard,
+    at: jiff::Timestamp,
+) -> Result<Vec<OpenEvent>, AppError> {
+    if caller.require(Cap::ReadEvents).is_err() {
+        return Ok(Vec::new());
+    }
+    let mut conds = vec![("state NOT IN ('closed', 'cancelled')".to_owned(), vec![])];
+    conds.extend(crate::events::event_scope(caller));
+    let spec = ListSpec {
+        filters: vec![("customer_id".into(), Val::Int(Some(card.customer.id)))],
+        conds,
+        sort: Some(("created_at".into(), true)),
+        limit: 200,
+        no_count: true,
+        ..Default::default()
+    };
+    let rows = crud::list(conn, &tables::EVENT, &spec).await?.0;
+    let events: Vec<Stored<crate::events::Event>> = rows.into_iter().map(Stored::from_map).collect::<Result<_, _>>()?;
+    let mut cals: BTreeMap<String, fuwu_core::calendar::Calendar> = BTreeMap::new();
+    let mut out = Vec::new();
+    for e in events {
+        let d = &e.data;
+        let due = match &d.clocks {
+            Some(set) => {
+                if !cals.contains_key(&set.calendar) {
+                    let cal = crate::calendars::calendar(conn, &set.calendar, "calendar").await?;
+                    cals.insert(set.calendar.clone(), cal);
+                }
+                cals.get(&set.calendar).and_then(|cal| set.earliest_due(cal, at)).map(|t| t.to_string())
+            }
+            None => None,
+        };
+        let matched = d.asset_id.is_some_and(|a| card.matched_asset_ids.contains(&a.0))
+            || d.contact_id.is_some_and(|p| card.matched_contact_ids.contains(&p.0));
+        out.push(OpenEvent {
+            id: e.id,
+            number: d.number.clone(),
+            title: d.title.clone(),
+            state: d.state,
+            priority: d.priority,
+            tier: d.tier,
+            major: d.major,
+            asset_id: d.asset_id.map(|a| a.0),
+            contact_id: d.contact_id.map(|p| p.0),
+            assignee: person(conn, d.assignee_id.map(|u| u.0)).await?,
+            due,
+            matched,
+            created_at: e.created_at.clone(),
+        });
+    }
+    // The caller's own device or person first; among equals, the newest first (stable sort).
+    out.sort_by_key(|o| !o.matched);
+    out.truncate(MAX_OPEN_EVENTS as usize);
+    Ok(out)
+}
+
+/// Whether the text is dialled digits (a whole number, maybe with an extension).
+pub fn phone_like(q: &str) -> bool {
+    let digits = q.chars().filter(char::is_ascii_digit).count();
+    digits >= 7 && q.chars().all(|c| c.is_ascii_digit() || " +-()#转ext".contains(c))
+}
+
+/// Hits of a free-text search: customer → (contacts, assets, projects).
+type Hits = Vec<(i64, Matched)>;
+
+/// Tries the text as each kind of key, most exact first; the first kind that
+/// finds anything answers (with its name as `matched_by`).
+async fn find_text(conn: &mut Conn, text: &str) -> Result<(&'static str, Hits, Option<String>), AppError> {
+    const LIMIT: i64 = 50;
+    let hit = |pairs: Vec<(i64, i64)>, slot: usize| -> Hits {
+        pairs
+            .into_iter()
+            .map(|(c, x)| {
+                let mut m: Matched = Default::default();
+                match slot {
+                    0 => m.0.push(x),
+                    1 => m.1.push(x),
+                    _ => m.2.push(x),
+                }
+                (c, m)
+            })
+            .collect()
+    };
+    if text.is_empty() {
+        return Ok(("q", Vec::new(), None));
+    }
+    let digits_only = text.chars().all(|c| c.is_ascii_digit());
+    if phone_like(text)
+        && let Ok(p) = Phone::parse(text)
+    {
+        let mut hits = Vec::new();
+        for contact in lookup::contacts_by_phone(conn, &p.number).await? {
+            if let Some(m) = crud::get(conn, &tables::CONTACT, contact).await?
+                && let Some(c) = m.get("customer_id").and_then(serde_json::Value::as_i64)
+            {
+                hits.push((c, (vec![contact], vec![], vec![])));
+            }
+        }
+        if !hits.is_empty() {
+            return Ok(("phone", hits, Some(p.number)));
+        }
+    }
+    if digits_only && (4..=11).contains(&text.len()) {
+        let hits = hit(lookup::contacts_by_phone_suffix(conn, text, LIMIT).await?, 0);
+        if !hits.is_empty() {
+            return Ok(("phone_suffix", hits, None));
+        }
+    }
+    let hits = hit(lookup::assets_by_serial(conn, text).await?, 1);
+    if !hits.is_empty() {
+        return Ok(("serial", hits, None));
+    }
+    if let Some((c, _)) = lookup::contract_by_number(conn, text).await? {
+        return Ok(("contract", vec![(c, Default::default())], None));
+    }
+    let hits = hit(lookup::projects_by_text(conn, text, LIMIT).await?, 2);
+    if !hits.is_empty() {
+        return Ok(("project", hits, None));
+    }
+    let hits: Hits =
+        lookup::customers_by_name(conn, text, LIMIT).await?.into_iter().map(|c| (c, Default::default())).collect();
+    if !hits.is_empty() {
+        return Ok(("customer", hits, None));
+    }
+    let hits = hit(lookup::contacts_by_name(conn, text, LIMIT).await?, 0);
+    if !hits.is_empty() {
+        return Ok(("contact", hits, None));
+    }
+    if text.chars().count() >= 3 && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        let hits = hit(lookup::assets_by_serial_part(conn, &text.replace('-', ""), LIMIT).await?, 1);
+        if !hits.is_empty() {
+            return Ok(("serial_part", hits, None));
+        }
+    }
+    if fuwu_core::text::looks_like_initials(text) {
+        let want = text.to_ascii_lowercase();
+        let hits: Hits = lookup::customer_names(conn)
+            .await?
+            .into_iter()
+            .filter(|(_, name, short)| {
+                fuwu_core::text::initials(name).contains(&want)
+                    || short.as_deref().is_some_and(|s| fuwu_core::text::initials(s).contains(&want))
+            })
+            .take(LIMIT as usize)
+            .map(|(c, _, _)| (c, Default::default()))
+            .collect();
+        if !hits.is_empty() {
+            return Ok(("initials", hits, None));
+        }
+    }
+    Ok(("q", Vec::new(), None))
 }
 
 async fn children<T: serde::de::DeserializeOwned>(

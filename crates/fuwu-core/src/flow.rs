@@ -837,6 +837,25 @@ pub fn may_add_work(f: &Flow, a: &FlowActor, kind: WorkKind) -> Result<bool, Wor
     Ok(true)
 }
 
+/// Who dispatches an event as it is recorded (the hotline's one click): the service centre.
+pub fn dispatches_at_intake(role: Role) -> bool {
+    matches!(role, Role::Specialist | Role::Manager)
+}
+
+/// How far ahead of the server's clock a recorded arrival or departure may lie
+/// (phones' clocks drift; a visit hours ahead is a typing error).
+pub const VISIT_FUTURE_TOLERANCE_SECS: i64 = 5 * 60;
+
+/// Whether a recorded visit time is plausible now: not more than the tolerance in the future.
+pub fn visit_time_plausible(at: jiff::Timestamp, now: jiff::Timestamp) -> bool {
+    at.as_second() <= now.as_second() + VISIT_FUTURE_TOLERANCE_SECS
+}
+
+/// Minutes on site from an arrival to a departure (at most a day, never negative).
+pub fn visit_minutes(arrived: jiff::Timestamp, departed: jiff::Timestamp) -> i64 {
+    ((departed.as_second() - arrived.as_second()) / 60).clamp(0, 24 * 60)
+}
+
 /// Whether an actor may send the customer a one-time link to confirm the
 /// service report: the holder, or the service centre.
 pub fn may_send_confirmation_link(f: &Flow, a: &FlowActor) -> bool {

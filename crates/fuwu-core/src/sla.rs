@@ -43,6 +43,9 @@ pub struct Clock {
     #[serde(default)]
     #[schema(value_type = Option<String>)]
     pub breached_at: Option<Timestamp>,
+    /// Stopped because the event was cancelled: neither met nor breached.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub cancelled: bool,
 }
 
 /// A clock's standing at a moment.
@@ -58,6 +61,8 @@ pub enum Standing {
     Met,
     /// Stopped after the target.
     MetLate,
+    /// The event was cancelled: the clock counts neither as met nor as breached.
+    Cancelled,
 }
 
 /// What a clock shows at a moment.
@@ -104,6 +109,7 @@ impl Clock {
             stopped_at: None,
             warned_at: None,
             breached_at: None,
+            cancelled: false,
         }
     }
 
@@ -175,6 +181,7 @@ impl Clock {
             (None, None)
         };
         let standing = match (self.stopped_at, self.paused_since) {
+            (Some(_), _) if self.cancelled => Standing::Cancelled,
             (Some(_), _) if remaining >= 0 => Standing::Met,
             (Some(_), _) => Standing::MetLate,
             _ if remaining < 0 || (remaining == 0 && self.target > 0) => Standing::Breached,
@@ -451,10 +458,22 @@ impl ClockSet {
         }
     }
 
-    /// A visit's arrival stops the on-site clock.
+    /// The earliest due instant among the running clocks (for countdowns in lists).
+    pub fn earliest_due(&self, cal: &Calendar, now: Timestamp) -> Option<Timestamp> {
+        self.clocks.iter().filter(|c| c.clock.running()).filter_map(|c| c.clock.read(cal, now, 1.0).ok()?.due).min()
+    }
+
+    /// A visit's arrival stops the on-site clock. Engineers often arrive before
+    /// someone approves the request, or enter the visit afterwards: an arrival
+    /// before the clock started (or before its last pause or resume) stops it at
+    /// that moment, so it reads as met with no time used — the customer was
+    /// served as soon as the clock could count.
     pub fn arrived(&mut self, at: Timestamp) -> Vec<ClockNote> {
         let mut notes = Vec::new();
-        self.stop(ClockScope::Customer, ClockKind::Onsite, at, &mut notes);
+        if let Some(c) = self.find(ClockScope::Customer, ClockKind::Onsite) {
+            let at = at.max(c.last_change());
+            self.stop(ClockScope::Customer, ClockKind::Onsite, at, &mut notes);
+        }
         notes
     }
 
@@ -499,7 +518,11 @@ impl ClockSet {
                 for scope in [cust, ClockScope::L2] {
                     self.stop(scope, ClockKind::Resolution, at, &mut notes);
                 }
+                // No arrival recorded: the on-site work ended with the resolution.
+                self.stop(cust, ClockKind::Onsite, at, &mut notes);
             }
+            // The on-site work is over: an arrival left unrecorded cannot be later than this.
+            ActionKind::FinishOnsite => self.stop(cust, ClockKind::Onsite, at, &mut notes),
             ActionKind::Reopen => {
                 for c in &mut self.clocks {
                     if c.clock.kind == ClockKind::Resolution && c.clock.stopped_at.is_some() {
@@ -519,9 +542,18 @@ impl ClockSet {
                 }
             }
             ActionKind::Close | ActionKind::Cancel => {
+                let cancel = action == ActionKind::Cancel;
                 for c in &mut self.clocks {
-                    if c.clock.stopped_at.is_none() && c.clock.stop(at).is_ok() {
-                        notes.push(ClockNote { change: "stop", scope: c.scope, kind: c.clock.kind });
+                    if c.clock.stopped_at.is_none() {
+                        let at = at.max(c.clock.last_change());
+                        if c.clock.stop(at).is_ok() {
+                            c.clock.cancelled = cancel;
+                            notes.push(ClockNote {
+                                change: if cancel { "cancel" } else { "stop" },
+                                scope: c.scope,
+                                kind: c.clock.kind,
+                            });
+                        }
                     }
                 }
             }
@@ -629,6 +661,71 @@ mod tests {
         let (direct, notes) = ClockSet::at_intake("7x24".into(), t, at, true);
         assert_eq!(notes.len(), 3);
         assert!(direct.clocks[0].clock.stopped_at.is_some());
+    }
+
+    #[test]
+    fn an_arrival_before_the_approval_stops_the_onsite_clock_as_met() {
+        use crate::flow::{Entitled, Flow};
+        use crate::ids::CustomerId;
+        use crate::priority::{Impact, Urgency};
+        let c = five();
+        let t = Targets { response: H, onsite: Some(4 * H), resolution: 8 * H };
+        let at = ts("2026-03-02T10:00:00+08:00");
+        let (mut set, _) = ClockSet::at_intake("5x8".into(), t, at, false);
+        let f0 = Flow::recorded(CustomerId(1), Impact::Moderate, Urgency::High, Entitled::default());
+        let f1 = Flow { state: State::InProgress, ..f0.clone() };
+        let f2 = Flow { state: State::Onsite, had_onsite: true, ..f1.clone() };
+        let approved = ts("2026-03-02T11:00:00+08:00");
+        set.on_transition(&f1, &f2, ActionKind::Approve, t, approved);
+        // The engineer was there at 10:40, before anyone clicked approve.
+        let n = set.arrived(ts("2026-03-02T10:40:00+08:00"));
+        assert_eq!(n, vec![ClockNote { change: "stop", scope: ClockScope::Customer, kind: ClockKind::Onsite }]);
+        let onsite = set.clocks.iter().find(|k| k.clock.kind == ClockKind::Onsite).unwrap();
+        let r = onsite.clock.read(&c, ts("2026-03-03T10:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.standing, r.used), (Standing::Met, 0));
+    }
+
+    #[test]
+    fn finishing_onsite_or_resolving_stops_an_onsite_clock_left_running() {
+        use crate::flow::{Entitled, Flow};
+        use crate::ids::CustomerId;
+        use crate::priority::{Impact, Urgency};
+        let t = Targets { response: H, onsite: Some(4 * H), resolution: 8 * H };
+        let at = ts("2026-03-02T10:00:00+08:00");
+        for action in [ActionKind::FinishOnsite, ActionKind::Resolve] {
+            let (mut set, _) = ClockSet::at_intake("5x8".into(), t, at, false);
+            let f0 = Flow::recorded(CustomerId(1), Impact::Moderate, Urgency::High, Entitled::default());
+            let f1 = Flow { state: State::InProgress, ..f0.clone() };
+            let f2 = Flow { state: State::Onsite, had_onsite: true, ..f1.clone() };
+            set.on_transition(&f1, &f2, ActionKind::Approve, t, at);
+            let after = Flow {
+                state: if action == ActionKind::Resolve { State::Resolved } else { State::InProgress },
+                ..f2.clone()
+            };
+            set.on_transition(&f2, &after, action, t, ts("2026-03-02T12:00:00+08:00"));
+            let onsite = set.clocks.iter().find(|k| k.clock.kind == ClockKind::Onsite).unwrap();
+            assert_eq!(onsite.clock.stopped_at, Some(ts("2026-03-02T12:00:00+08:00")), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn a_cancelled_events_clocks_are_neither_met_nor_breached() {
+        use crate::flow::{Entitled, Flow};
+        use crate::ids::CustomerId;
+        use crate::priority::{Impact, Urgency};
+        let c = five();
+        let t = Targets { response: H, onsite: None, resolution: 8 * H };
+        let at = ts("2026-03-02T10:00:00+08:00");
+        let (mut set, _) = ClockSet::at_intake("5x8".into(), t, at, false);
+        let f0 = Flow::recorded(CustomerId(1), Impact::Moderate, Urgency::High, Entitled::default());
+        let gone = Flow { state: State::Cancelled, ..f0.clone() };
+        let n = set.on_transition(&f0, &gone, ActionKind::Cancel, t, ts("2026-03-02T10:20:00+08:00"));
+        assert_eq!(n.iter().map(|x| x.change).collect::<Vec<_>>(), vec!["cancel", "cancel"]);
+        for k in &set.clocks {
+            assert_eq!(k.clock.read(&c, ts("2026-03-05T10:00:00+08:00"), 0.75).unwrap().standing, Standing::Cancelled);
+        }
+        let f = set.figures(&c, ts("2026-03-05T10:00:00+08:00")).unwrap();
+        assert!(f.iter().all(|x| x.met.is_none() && x.finished), "not counted as met");
     }
 
     #[test]

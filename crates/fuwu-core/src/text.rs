@@ -20,3 +20,38 @@ pub fn parse_date(s: &str) -> Option<jiff::civil::Date> {
 pub fn storable(s: &str) -> bool {
     !s.contains('\0')
 }
+
+/// The pinyin initials of a text, as the hotline types a customer's name in
+/// short (南京供电 → `njgd`): a Han character gives its reading's first letter,
+/// letters and digits stay (lower-cased), everything else is dropped.
+pub fn initials(s: &str) -> String {
+    use pinyin::ToPinyin;
+    s.chars()
+        .filter_map(|c| {
+            if c.is_ascii_alphanumeric() {
+                Some(c.to_ascii_lowercase())
+            } else {
+                c.to_pinyin().and_then(|p| p.first_letter().chars().next())
+            }
+        })
+        .collect()
+}
+
+/// Whether a search text looks like pinyin initials (2–12 Latin letters).
+pub fn looks_like_initials(q: &str) -> bool {
+    (2..=12).contains(&q.len()) && q.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn initials_of_customer_names() {
+        assert_eq!(initials("南京供电公司"), "njgdgs");
+        assert_eq!(initials("南京供电"), "njgd");
+        assert_eq!(initials("DS-8600 存储"), "ds8600cc");
+        assert!(initials("南京市第一人民医院").contains("njs"));
+        assert!(looks_like_initials("njgd") && !looks_like_initials("n") && !looks_like_initials("南京"));
+    }
+}

@@ -137,3 +137,50 @@ pub async fn contracts_with_levels(
     }
     Ok(out)
 }
+
+/// (customer, contact) pairs whose normalised phone ends with these digits (at most `limit`).
+pub async fn contacts_by_phone_suffix(conn: &mut Conn, digits: &str, limit: i64) -> Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::default();
+    // Digits only (the app checks), so nothing in them needs escaping.
+    let m = sql.arg(Val::Text(Some(format!("%{}", digits.trim()))));
+    let l = sql.arg(Val::Int(Some(limit)));
+    sql.text = format!(
+        "SELECT DISTINCT c.customer_id, c.id FROM contact_phones p JOIN contacts c ON c.id = p.contact_id \
+         WHERE p.phone LIKE {m} ESCAPE '\\' ORDER BY c.id LIMIT {l}"
+    );
+    pairs(conn, sql).await
+}
+
+/// (customer, asset) pairs whose serial number contains the text (at most `limit`).
+pub async fn assets_by_serial_part(conn: &mut Conn, text: &str, limit: i64) -> Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::default();
+    let m = sql.arg(Val::Text(Some(like_pattern(&text.trim().to_uppercase()))));
+    let l = sql.arg(Val::Int(Some(limit)));
+    sql.text =
+        format!("SELECT customer_id, id FROM assets WHERE serial_number LIKE {m} ESCAPE '\\' ORDER BY id LIMIT {l}");
+    pairs(conn, sql).await
+}
+
+/// (customer, contact) pairs whose contact name contains the text (at most `limit`).
+pub async fn contacts_by_name(conn: &mut Conn, text: &str, limit: i64) -> Result<Vec<(i64, i64)>> {
+    let mut sql = Sql::default();
+    let m = sql.arg(Val::Text(Some(like_pattern(&text.trim().to_lowercase()))));
+    let l = sql.arg(Val::Int(Some(limit)));
+    sql.text =
+        format!("SELECT customer_id, id FROM contacts WHERE lower(name) LIKE {m} ESCAPE '\\' ORDER BY id LIMIT {l}");
+    pairs(conn, sql).await
+}
+
+/// Every customer's (id, name, short name), to match pinyin initials against.
+pub async fn customer_names(conn: &mut Conn) -> Result<Vec<(i64, String, Option<String>)>> {
+    let sql = Sql { text: "SELECT id, name, short_name FROM customers ORDER BY id".into(), ..Sql::default() };
+    sql.fetch_all(conn)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?, r.try_get::<Option<String>, _>(2)?)))
+        .collect()
+}
+
+async fn pairs(conn: &mut Conn, sql: Sql) -> Result<Vec<(i64, i64)>> {
+    sql.fetch_all(conn).await?.iter().map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<i64, _>(1)?))).collect()
+}

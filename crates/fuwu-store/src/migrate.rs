@@ -18,6 +18,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (8, "notification_delivery", include_str!("../migrations/0008_notification_delivery.sql")),
     (9, "client_token", include_str!("../migrations/0009_client_token.sql")),
     (10, "client_token_partial", include_str!("../migrations/0010_client_token_partial.sql")),
+    (11, "approval_request", include_str!("../migrations/0011_approval_request.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

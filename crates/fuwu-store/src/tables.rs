@@ -414,6 +414,8 @@ pub static APPROVAL: TableDef = child(
         c("decided_at", Int),
         c("decision_reason", Text),
         c("referred", Bool),
+        c("request_reason", Text),
+        c("handover", Text),
     ],
 );
 

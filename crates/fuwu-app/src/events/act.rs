@@ -49,9 +49,15 @@ pub struct ActionInput {
     /// The event version the action is based on; a stale one gets 409.
     #[serde(default)]
     pub version: Option<i64>,
-    /// Why: required to reject, reopen, cancel, and to override the routing suggestion.
+    /// Why: required to reject, reopen, cancel, and to override the routing suggestion
+    /// (also accepted as `target.reason`); for a request of on-site work or L2, the
+    /// requester's reason shown to the approver.
     #[serde(default)]
     pub reason: Option<String>,
+    /// `request_onsite`, `request_l2`, `consult_l3`: the handover for whoever takes it
+    /// next (what was tried, what to bring), shown to the approver.
+    #[serde(default)]
+    pub handover: Option<String>,
     /// `assign`: where to; `approve` of an L2 request: the named L2 engineer.
     #[serde(default)]
     pub target: Option<TargetInput>,
@@ -168,6 +174,7 @@ pub async fn assign_in(
         action: ActionKind::Assign,
         version,
         reason: t.reason.clone(),
+        handover: None,
         target: Some(t),
         expert_id: None,
         impact: None,
@@ -215,9 +222,15 @@ pub async fn act_in(
                 input.target.as_ref().ok_or_else(|| AppError::invalid("target", "required", "name where to assign"))?;
             let target = resolve_target(conn, t, None).await?;
             if !is_top_suggestion(&event, &target) {
-                let r = reason_of(&input).map_err(|_| {
-                    AppError::invalid("reason", "required", "overriding the routing suggestion needs a reason")
-                })?;
+                let r = t
+                    .reason
+                    .as_deref()
+                    .or(input.reason.as_deref())
+                    .map(str::trim)
+                    .filter(|r| !r.is_empty())
+                    .ok_or_else(|| {
+                        AppError::invalid("reason", "required", "overriding the routing suggestion needs a reason")
+                    })?;
                 detail = json!({"override_reason": r});
             }
             detail["target"] = json!({"team_id": target.team, "engineer_id": target.assignee, "partner_id": target.partner, "tier": target.tier});
@@ -286,6 +299,15 @@ pub async fn act_in(
     if let Some(r) = input.reason.as_deref().filter(|r| !r.trim().is_empty()) {
         detail["reason"] = json!(r.trim());
     }
+    let mut errs = FieldErrors::new();
+    let mut handover = input.handover.clone();
+    errs.opt_text("handover", &mut handover, 20_000);
+    let mut reason = input.reason.clone();
+    errs.opt_text("reason", &mut reason, 20_000);
+    errs.into_result()?;
+    if let Some(h) = &handover {
+        detail["handover"] = json!(h);
+    }
     let outcome = flow::decide(&event.flow, &action, &flow_actor(c)).map_err(refusal)?;
     // Inputs whose content is checked only once the flow allows the action.
     match &action {
@@ -329,7 +351,14 @@ pub async fn act_in(
     for fx in &outcome.effects {
         apply_effect(conn, now, id, &saved.data, fx, c.id()).await?;
     }
-    if let Some(r) = detail.get("reason").and_then(Value::as_str) {
+    let requested = outcome.effects.iter().any(|fx| matches!(fx, Effect::ApprovalRequested { .. }));
+    if requested {
+        update_approval(conn, now.as_millisecond(), id, |a| {
+            a.insert("request_reason".into(), json!(reason));
+            a.insert("handover".into(), json!(handover));
+        })
+        .await?;
+    } else if let Some(r) = detail.get("reason").and_then(Value::as_str) {
         note_decision_reason(conn, now, id, r).await?;
     }
     Ok(saved)

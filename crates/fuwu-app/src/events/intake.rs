@@ -63,7 +63,7 @@ pub struct NewEvent {
     pub description: Option<String>,
     pub impact: Impact,
     pub urgency: Urgency,
-    /// Dispatch at once (the hotline's one click).
+    /// Dispatch at once (the hotline's one click); `{}` dispatches to the routing's top suggestion.
     #[serde(default)]
     pub dispatch: Option<TargetInput>,
     /// A token the client chooses (a form's, an API client's idempotency key, up to 100
@@ -447,14 +447,35 @@ async fn prepare(
     if let (Some(cover), Some(t)) = (cover.as_ref(), event.targets()) {
         event.clocks = Some(fuwu_core::sla::ClockSet::at_intake(cover.calendar.clone(), t, now, direct).0);
     }
-    if input.dispatch.is_some() && !matches!(c.role(), Role::Specialist | Role::Manager) {
+    if input.dispatch.is_some() && !flow::dispatches_at_intake(c.role()) {
         return Err(AppError::invalid("dispatch", "not_allowed", "only the service centre dispatches"));
     }
-    if let Some(t) = &input.dispatch {
+    let dispatch = match input.dispatch {
+        // `dispatch: {}`: to the top suggestion, as the specialist sees it ranked.
+        Some(t) if t.engineer_id.is_none() && t.team_id.is_none() && t.partner_id.is_none() => {
+            let top = event.routing.as_ref().and_then(|r| r.get("candidates")).and_then(|c| c.get(0));
+            let id = |k: &str| top.and_then(|c| c.get(k)).and_then(Value::as_i64);
+            if top.is_none() {
+                return Err(AppError::invalid(
+                    "dispatch",
+                    "no_suggestion",
+                    "there is no suggestion to dispatch to; choose where",
+                ));
+            }
+            Some(TargetInput {
+                engineer_id: id("engineer_id").map(UserId),
+                team_id: id("team_id").map(TeamId),
+                partner_id: if id("engineer_id").is_some() { None } else { id("partner_id").map(PartnerId) },
+                reason: None,
+            })
+        }
+        other => other,
+    };
+    if let Some(t) = &dispatch {
         act::resolve_target(conn, t, None).await?;
     }
     event.sync();
-    Ok((event, input.dispatch))
+    Ok((event, dispatch))
 }
 
 /// Writes a prepared event: its number, the row, the journal's first row, the effects.

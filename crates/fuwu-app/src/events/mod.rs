@@ -3,6 +3,7 @@
 //! writes the event and its journal row in one transaction.
 
 pub mod act;
+pub mod choices;
 pub mod intake;
 pub mod queues;
 pub mod sweep;

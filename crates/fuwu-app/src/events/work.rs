@@ -72,10 +72,55 @@ fn obj(v: Value) -> Result<Map<String, Value>, AppError> {
 }
 
 /// Adds a work record.
-pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) -> Result<Value, AppError> {
-    let now = app.clock.now();
+pub async fn add_work(app: &App, c: &Caller, event_id: i64, w: WorkInput) -> Result<Value, AppError> {
     let mut tx = app.db.begin().await?;
-    let (e, before) = load(&mut tx, c, event_id).await?;
+    let saved = add_work_in(&mut tx, app.clock.now(), c, event_id, w).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// A repeat call about an open event: recorded on it as a call (no duplicate
+/// event), and whoever holds it is told.
+pub async fn follow_up(
+    app: &App,
+    c: &Caller,
+    event_id: i64,
+    title: &str,
+    text: Option<&str>,
+) -> Result<Value, AppError> {
+    let body = match text.map(str::trim).filter(|t| !t.is_empty()) {
+        Some(t) => format!("{}\n{t}", title.trim()),
+        None => title.trim().to_owned(),
+    };
+    let mut tx = app.db.begin().await?;
+    let w = WorkInput {
+        kind: WorkKind::Call,
+        internal: false,
+        body: Some(body),
+        minutes: None,
+        planned_at: None,
+        arrived_at: None,
+        departed_at: None,
+    };
+    let now = app.clock.now();
+    let saved = add_work_in(&mut tx, now, c, event_id, w).await?;
+    let (e, _) = load(&mut tx, c, event_id).await?;
+    if let Some(holder) = e.data.assignee_id.filter(|h| *h != c.id()) {
+        let n = crate::mail::Notice::new("follow_up", "notice.follow_up", event_id, &e.data.number, &e.data.title);
+        crate::mail::notify(&mut tx, now, &[holder.0], &n).await?;
+    }
+    tx.commit().await?;
+    Ok(saved)
+}
+
+async fn add_work_in(
+    tx: &mut Conn,
+    now: jiff::Timestamp,
+    c: &Caller,
+    event_id: i64,
+    mut w: WorkInput,
+) -> Result<Value, AppError> {
+    let (e, before) = load(tx, c, event_id).await?;
     match flow::may_add_work(&e.data.flow, &flow_actor(c), w.kind) {
         Ok(may_be_internal) => w.internal &= may_be_internal,
         Err(flow::WorkRefusal::Closed) => {
@@ -106,6 +151,13 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
     let arrived = time(&mut errs, "arrived_at", &w.arrived_at);
     let departed = time(&mut errs, "departed_at", &w.departed_at);
     let _ = planned;
+    for (field, t) in [("arrived_at", arrived), ("departed_at", departed)] {
+        if let Some(t) = t
+            && !flow::visit_time_plausible(t, now)
+        {
+            errs.add(field, "in_future", format!("{field} must not be in the future"));
+        }
+    }
     if let (Some(a), Some(d)) = (arrived, departed)
         && d < a
     {
@@ -116,9 +168,9 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         "event_id": event_id, "kind": w.kind, "internal": w.internal, "body": w.body, "author_id": c.id(),
         "minutes": w.minutes, "planned_at": w.planned_at, "arrived_at": w.arrived_at, "departed_at": w.departed_at,
     });
-    let id = crud::insert(&mut tx, &tables::WORK_RECORD, &obj(row)?, now.as_millisecond()).await?;
+    let id = crud::insert(&mut *tx, &tables::WORK_RECORD, &obj(row)?, now.as_millisecond()).await?;
     journal(
-        &mut tx,
+        &mut *tx,
         now,
         event_id,
         Some(c.id()),
@@ -132,13 +184,117 @@ pub async fn add_work(app: &App, c: &Caller, event_id: i64, mut w: WorkInput) ->
         let mut ev = e.data.clone();
         let notes = ev.clocks.as_mut().map(|set| set.arrived(at)).unwrap_or_default();
         if !notes.is_empty() {
-            save(&mut tx, now, &before, &mut ev, Some(c.id()), "visit_arrival", json!({"work_record_id": id})).await?;
-            super::journal_clocks(&mut tx, now, event_id, Some(c.id()), &notes).await?;
+            save(&mut *tx, now, &before, &mut ev, Some(c.id()), "visit_arrival", json!({"work_record_id": id})).await?;
+            super::journal_clocks(&mut *tx, now, event_id, Some(c.id()), &notes).await?;
         }
     }
-    let saved = crud::get(&mut tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
-    tx.commit().await?;
+    let saved = crud::get(&mut *tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
     Ok(Value::Object(saved))
+}
+
+/// One tap on site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum VisitStep {
+    /// Arrived now: opens a visit and stops the on-site clock.
+    Arrive,
+    /// Leaving now: closes the caller's open visit with its time on site.
+    Depart,
+}
+
+/// An arrival or departure recorded with the server's time.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VisitInput {
+    pub step: VisitStep,
+    /// What was done (departure) or found (arrival).
+    #[serde(default)]
+    pub body: Option<String>,
+}
+
+/// The caller's visit on this event that has an arrival and no departure yet.
+fn open_visit(rows: &[Map<String, Value>], author: i64) -> Option<&Map<String, Value>> {
+    rows.iter().rev().find(|r| {
+        r.get("kind").and_then(Value::as_str) == Some("visit")
+            && r.get("author_id").and_then(Value::as_i64) == Some(author)
+            && r.get("arrived_at").is_some_and(|v| !v.is_null())
+            && r.get("departed_at").is_none_or(Value::is_null)
+    })
+}
+
+/// Records the engineer's arrival or departure with the current time: one tap on a phone.
+pub async fn visit_step(app: &App, c: &Caller, event_id: i64, v: VisitInput) -> Result<Value, AppError> {
+    let now = app.clock.now();
+    let mut conn = app.db.reader().acquire().await?;
+    let (e, _) = load(&mut conn, c, event_id).await?;
+    flow::may_add_work(&e.data.flow, &flow_actor(c), WorkKind::Visit).map_err(|_| AppError::Conflict {
+        message: "on-site visits are entered by the engineer holding an approved on-site event".into(),
+        field: Some("step".into()),
+        current: None,
+    })?;
+    let rows = children(&mut conn, &tables::WORK_RECORD, event_id).await?;
+    let open = open_visit(&rows, c.id().0).cloned();
+    drop(conn);
+    match (v.step, open) {
+        (VisitStep::Arrive, Some(_)) => Err(AppError::Conflict {
+            message: "your arrival is already recorded; record the departure".into(),
+            field: Some("step".into()),
+            current: None,
+        }),
+        (VisitStep::Arrive, None) => {
+            let w = WorkInput {
+                kind: WorkKind::Visit,
+                internal: false,
+                body: v.body,
+                minutes: None,
+                planned_at: None,
+                arrived_at: Some(now.to_string()),
+                departed_at: None,
+            };
+            add_work(app, c, event_id, w).await
+        }
+        (VisitStep::Depart, None) => Err(AppError::Conflict {
+            message: "no arrival is recorded for you on this event".into(),
+            field: Some("step".into()),
+            current: None,
+        }),
+        (VisitStep::Depart, Some(row)) => {
+            let id = row.get("id").and_then(Value::as_i64).ok_or(AppError::NotFound("work record"))?;
+            let version = row.get("version").and_then(Value::as_i64).unwrap_or(1);
+            let arrived = row
+                .get("arrived_at")
+                .and_then(Value::as_str)
+                .and_then(|a| a.parse::<jiff::Timestamp>().ok())
+                .unwrap_or(now);
+            let mut data = row.clone();
+            data.insert("departed_at".into(), json!(now.to_string()));
+            data.insert("minutes".into(), json!(flow::visit_minutes(arrived, now)));
+            if let Some(mut b) = v.body {
+                let mut errs = FieldErrors::new();
+                errs.text("body", &mut b, 20_000);
+                errs.into_result()?;
+                let text = match row.get("body").and_then(Value::as_str) {
+                    Some(old) if !old.is_empty() => format!("{old}\n{b}"),
+                    _ => b,
+                };
+                data.insert("body".into(), json!(text));
+            }
+            let mut tx = app.db.begin().await?;
+            load(&mut tx, c, event_id).await?;
+            if !crud::update(&mut tx, &tables::WORK_RECORD, id, version, &data, now.as_millisecond()).await? {
+                return Err(AppError::Conflict {
+                    message: "the visit was changed meanwhile; reload".into(),
+                    field: None,
+                    current: None,
+                });
+            }
+            journal(&mut tx, now, event_id, Some(c.id()), "visit_departure", json!({"work_record_id": id}), Map::new())
+                .await?;
+            let saved = crud::get(&mut tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
+            tx.commit().await?;
+            Ok(Value::Object(saved))
+        }
+    }
 }
 
 /// Rows of an event's child table, oldest first.

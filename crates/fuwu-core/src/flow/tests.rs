@@ -334,3 +334,15 @@ fn who_adds_which_work() {
     assert!(may_send_confirmation_link(&onsite, &l1()) && may_send_confirmation_link(&onsite, &specialist()));
     assert!(!may_send_confirmation_link(&onsite, &l2()) && !may_send_confirmation_link(&onsite, &customer()));
 }
+
+#[test]
+fn visit_times_hours_ahead_are_implausible() {
+    let now: jiff::Timestamp = "2026-03-02T10:00:00+08:00".parse().unwrap();
+    let later = |s: i64| now.checked_add(jiff::SignedDuration::from_secs(s)).unwrap();
+    assert!(visit_time_plausible(now, now));
+    assert!(visit_time_plausible(later(-3 * 3600), now), "entered afterwards");
+    assert!(visit_time_plausible(later(4 * 60), now), "a phone's clock a little ahead");
+    assert!(!visit_time_plausible(later(3 * 3600), now));
+    assert_eq!(visit_minutes(now, later(95 * 60 + 30)), 95);
+    assert_eq!(visit_minutes(later(60), now), 0);
+}

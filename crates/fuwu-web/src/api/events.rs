@@ -15,7 +15,7 @@ use fuwu_app::AppError;
 use fuwu_app::events::act::{ActionInput, act};
 use fuwu_app::events::intake::{NewEvent, knowledge, record, suggest};
 use fuwu_app::events::queues::{self, EventDetail, QueueCount};
-use fuwu_app::events::work::{self, ConfirmationLink, ReportInput, Signature, WorkInput};
+use fuwu_app::events::work::{self, ConfirmationLink, ReportInput, Signature, VisitInput, WorkInput};
 use fuwu_app::events::{self as ev, Event};
 use fuwu_app::records::Stored;
 use fuwu_app::sla::SlaSettings;
@@ -70,6 +70,15 @@ async fn add_work(
     JsonBody(w): JsonBody<WorkInput>,
 ) -> ApiResult<(StatusCode, Json<Value>)> {
     Ok((StatusCode::CREATED, Json(work::add_work(&s.app, &c, id, w).await?)))
+}
+
+async fn visit(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Id(id): Id,
+    JsonBody(v): JsonBody<VisitInput>,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    Ok((StatusCode::CREATED, Json(work::visit_step(&s.app, &c, id, v).await?)))
 }
 
 async fn add_report(
@@ -234,6 +243,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
     let action_in = doc.schema::<ActionInput>();
     let detail_s = doc.schema::<EventDetail>();
     let work_in = doc.schema::<WorkInput>();
+    let visit_in = doc.schema::<VisitInput>();
     let report_in = doc.schema::<ReportInput>();
     let sig = doc.schema::<Signature>();
     let link_s = doc.schema::<ConfirmationLink>();
@@ -341,6 +351,17 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         summary: "Add a work record (note, call, remote session, on-site visit)",
         params: id(),
         body: Some(work_in),
+        ok_status: 201,
+        ok: None,
+        errors: &[404, 409, 422],
+    });
+    doc.op(Op {
+        method: "post",
+        path: "/api/v1/events/{id}/visit",
+        tag: t,
+        summary: "One tap on site: record the caller's arrival (stops the on-site clock) or departure, with the server's time",
+        params: id(),
+        body: Some(visit_in),
         ok_status: 201,
         ok: None,
         errors: &[404, 409, 422],
@@ -512,6 +533,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/events/{id}/journal", get(journal))
         .route("/api/v1/events/{id}/routing", get(routing))
         .route("/api/v1/events/{id}/work", post(add_work))
+        .route("/api/v1/events/{id}/visit", post(visit))
         .route("/api/v1/events/{id}/reports", post(add_report))
         .route("/api/v1/events/{id}/reports/{report_id}/signature", post(sign))
         .route("/api/v1/events/{id}/reports/{report_id}/confirmation-link", post(link))

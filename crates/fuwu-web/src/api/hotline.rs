@@ -18,6 +18,7 @@ async fn lookup_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResu
     let mut lq = LookupQuery::default();
     for (k, v) in pairs(q)? {
         match k.as_str() {
+            "q" => lq.q = Some(v),
             "phone" => lq.phone = Some(v),
             "customer" => lq.customer = Some(v),
             "project" => lq.project = Some(v),
@@ -116,8 +117,13 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         method: "get",
         path: "/api/v1/lookup",
         tag: "Hotline",
-        summary: "Entitlement lookup: exactly one of phone, customer, project, serial, contract; optional at",
+        summary: "Entitlement lookup: exactly one of q, phone, customer, project, serial, contract; optional at",
         params: vec![
+            query_param(
+                "q",
+                "string",
+                "free text: a phone number or its last 4+ digits, a serial number or part of it, a contract or project, part of a customer's or contact's name, or a customer's pinyin initials; `matched_by` says which",
+            ),
             query_param("phone", "string", "a caller's number in any common form"),
             query_param("customer", "string", "part of a customer's name"),
             query_param("project", "string", "a project code, or part of its name"),

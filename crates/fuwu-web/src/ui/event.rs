@@ -16,9 +16,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get as get_route, post};
 use fuwu_app::AppError;
 use fuwu_app::events::act::ActionInput;
+use fuwu_app::events::choices::{DispatchChoices, EngineerChoice};
 use fuwu_app::events::queues::{EventDetail, detail};
-use fuwu_app::events::work::{self, ReportInput, Signature, WorkInput};
+use fuwu_app::events::work::{self, ReportInput, Signature, VisitInput, WorkInput};
 use fuwu_core::flow::{self, ActionKind, Purpose, WorkKind};
+use fuwu_core::role::{Role, Tier};
 use fuwu_core::routing::Candidate;
 use fuwu_store::tables;
 use serde_json::Value;
@@ -29,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/version", get_route(version))
         .route("/events/{id}/act", post(act))
         .route("/events/{id}/work", post(add_work))
+        .route("/events/{id}/visit", post(visit))
         .route("/events/{id}/report", post(report))
         .route("/events/{id}/attachments", post(upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
         .route("/events/{id}/attachments/{aid}", get_route(download))
@@ -69,6 +72,8 @@ pub struct ApprovalView {
     pub decision: String,
     pub reason: String,
     pub special_case: bool,
+    pub request_reason: String,
+    pub handover: String,
     pub contract: String,
     pub level: String,
     pub in_period: bool,
@@ -152,8 +157,12 @@ struct EventPage<'a> {
     clocks: Vec<ClockView>,
     actions: Vec<ActionView>,
     candidates: Vec<Candidate>,
-    l2: Vec<(i64, String)>,
-    l3: Vec<(i64, String)>,
+    /// Everyone else the event may be dispatched to (when it may be dispatched).
+    choices: Option<DispatchChoices>,
+    l2: Vec<EngineerChoice>,
+    l3: Vec<EngineerChoice>,
+    /// On site: `Some(true)` while the user's arrival is recorded without a departure.
+    visit_open: Option<bool>,
     approval_for_l2: bool,
     approvals: Vec<ApprovalView>,
     /// Per clock: kind, scope, working time, wall time, met (`met` / `breached` / running).
@@ -259,13 +268,18 @@ async fn build<'a>(
         Vec::new()
     };
     let approval_for_l2 = e.flow.pending.as_ref().is_some_and(|p| p.purpose == Purpose::EscalateL2);
+    let choices = if d.available_actions.contains(&ActionKind::Assign) {
+        Some(fuwu_app::events::choices::dispatch(&s_.app, &ctx.caller).await?)
+    } else {
+        None
+    };
     let l2 = if approval_for_l2 && d.available_actions.contains(&ActionKind::Approve) {
-        fuwu_store::events::engineers_of_tier(&mut conn, "L2").await?
+        fuwu_app::events::choices::engineers(&s_.app, &ctx.caller, Tier::L2).await?
     } else {
         Vec::new()
     };
     let l3 = if d.available_actions.contains(&ActionKind::ConsultL3) {
-        fuwu_store::events::engineers_of_tier(&mut conn, "L3").await?
+        fuwu_app::events::choices::engineers(&s_.app, &ctx.caller, Tier::L3).await?
     } else {
         Vec::new()
     };
@@ -280,6 +294,8 @@ async fn build<'a>(
                 decision: s(a, "decision"),
                 reason: s(a, "decision_reason"),
                 special_case: b(a, "special_case"),
+                request_reason: s(a, "request_reason"),
+                handover: s(a, "handover"),
                 contract,
                 level,
                 in_period,
@@ -289,7 +305,8 @@ async fn build<'a>(
             }
         })
         .collect();
-    let ms = |v: &Value, k: &str| v.get(k).and_then(Value::as_i64).map(|x| ctx.at_ms(x)).unwrap_or_default();
+    // Visit times are stored as RFC 3339 text, as entered.
+    let ms = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(|x| ctx.at(x)).unwrap_or_default();
     let work = d
         .work
         .iter()
@@ -309,12 +326,13 @@ async fn build<'a>(
         .figures
         .iter()
         .map(|f| {
-            let met = match f.met {
-                Some(true) => "met",
-                Some(false) => "breached",
-                None => "running",
+            let met = match (f.met, f.finished) {
+                (Some(true), _) => "met",
+                (Some(false), _) => "breached",
+                (None, true) => "cancelled",
+                (None, false) => "running",
             };
-            (code(&f.kind), code(&f.scope), ctx.span(f.business_seconds), ctx.span(f.wall_seconds), met.to_owned())
+            (code(&f.kind), code(&f.scope), ctx.work_span(f.business_seconds), ctx.span(f.wall_seconds), met.to_owned())
         })
         .collect();
     let files = d
@@ -328,13 +346,24 @@ async fn build<'a>(
         .rev()
         .map(|j| {
             let detail = j.get("detail").cloned().unwrap_or(Value::Null);
-            let note = ["reason", "resolution", "change", "kind"]
-                .iter()
-                .filter_map(|k| detail.get(*k).and_then(Value::as_str).map(str::to_owned))
-                .collect::<Vec<_>>()
-                .join(" · ");
+            // Codes read in the user's language; what people wrote stays as written.
+            let coded = |group: &str, k: &str| detail.get(k).and_then(Value::as_str).map(|v| ctx.label(group, v));
+            let action = s(j, "action");
+            let mut parts: Vec<String> = Vec::new();
+            match action.as_str() {
+                "clock" | "sla_alert" => {
+                    parts.extend(coded("clock", "kind"));
+                    parts.extend(coded("clock_change", "change"));
+                }
+                "work_record" => parts.extend(coded("work", "kind")),
+                _ => {}
+            }
+            for k in ["reason", "override_reason", "resolution", "handover"] {
+                parts.extend(detail.get(k).and_then(Value::as_str).map(str::to_owned));
+            }
+            let note = parts.join(" · ");
             JournalView {
-                action: s(j, "action"),
+                action,
                 who: users.get(&i(j, "actor_id")).cloned().unwrap_or_else(|| ctx.t("journal.system").to_owned()),
                 at: ctx.at(&s(j, "created_at")),
                 note,
@@ -354,6 +383,15 @@ async fn build<'a>(
         .map(|k| code(&k))
         .collect();
     let may_internal = matches!(flow::may_add_work(&e.flow, &actor, WorkKind::Note), Ok(true));
+    let me = ctx.caller.id().0;
+    let visit_open = flow::may_add_work(&e.flow, &actor, WorkKind::Visit).is_ok().then(|| {
+        d.work.iter().any(|w| {
+            s(w, "kind") == "visit"
+                && i(w, "author_id") == me
+                && !s(w, "arrived_at").is_empty()
+                && w.get("departed_at").is_none_or(Value::is_null)
+        })
+    });
     let may_report = d.available_actions.contains(&ActionKind::SubmitReport);
     let may_sign = d.available_actions.contains(&ActionKind::ConfirmReport);
     let may_link = flow::may_send_confirmation_link(&e.flow, &actor);
@@ -370,8 +408,10 @@ async fn build<'a>(
         clocks,
         actions,
         candidates,
+        choices,
         l2,
         l3,
+        visit_open,
         approval_for_l2,
         approvals,
         figures,
@@ -483,24 +523,40 @@ async fn act(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f):
     if let Err(e) = check_csrf(&ctx, &f) {
         return fail(&ctx, e);
     }
-    // The assign form names its choice `pick` = `engineer:12`, `team:3` or `partner:5`.
+    // The assign form names its choice `pick` = `engineer:12`, `team:3` or `partner:5`,
+    // or `other` with the choice in the `other` list (everyone the event may go to).
     let mut f = f;
-    if let Some(pick) = get(&f, "pick").map(str::to_owned)
+    let sent = f.clone();
+    let pick = match get(&f, "pick") {
+        Some("other") => get(&f, "other").map(str::to_owned),
+        p => p.map(str::to_owned),
+    };
+    if let Some(pick) = pick
         && let Some((kind, val)) = pick.split_once(':')
+        && matches!(kind, "engineer" | "team" | "partner")
     {
         f.push((format!("target.{kind}_id"), val.to_owned()));
-        if let Some(r) = get(&f, "reason").map(str::to_owned) {
-            f.push(("target.reason".into(), r));
-        }
     }
-    let r = match decode::<ActionInput>(&f, &["pick", "target_reason"]) {
-        Ok(mut input) => {
-            if input.action == ActionKind::Assign {
-                input.reason = None;
+    let r = match decode::<ActionInput>(&f, &["pick", "other"]) {
+        Ok(input) => {
+            let decided = matches!(input.action, ActionKind::Approve | ActionKind::Reject | ActionKind::ReferToManager);
+            match fuwu_app::events::act::act(&s_.app, &ctx.caller, id, input).await {
+                // The approver goes back to the inbox of requests still waiting.
+                Ok(_) if decided && matches!(ctx.caller.role(), Role::Specialist | Role::Manager) => {
+                    return Redirect::to("/approvals").into_response();
+                }
+                r => r.map(|_| ()),
             }
-            fuwu_app::events::act::act(&s_.app, &ctx.caller, id, input).await.map(|_| ())
         }
         Err(e) => Err(e),
+    };
+    let r = match r {
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { field: Some(_), .. })) => {
+            let problems = Problems::of(ctx.lang, &e).keep(&sent, &["pick", "other", "reason", "handover"]);
+            let status = crate::error::ApiError(e).parts().0;
+            return shown(&s_, &ctx, id, problems, None, status).await;
+        }
+        r => r,
     };
     match r {
         // The page offered it, the flow now refuses: someone else acted first (or
@@ -548,6 +604,11 @@ where
 
 async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
     submit(&s_, &ctx, id, f, |w: WorkInput| async { work::add_work(&s_.app, &ctx.caller, id, w).await.map(|_| ()) })
+        .await
+}
+
+async fn visit(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
+    submit(&s_, &ctx, id, f, |v: VisitInput| async { work::visit_step(&s_.app, &ctx.caller, id, v).await.map(|_| ()) })
         .await
 }
 

@@ -119,6 +119,8 @@ pub fn decode<T: DeserializeOwned>(f: &Fields, skip: &[&str]) -> Result<T, AppEr
 pub struct Problems {
     pub general: Option<String>,
     pub fields: HashMap<String, String>,
+    /// What the user had entered in fields a refused form shows again (choices, reasons).
+    pub kept: HashMap<String, String>,
 }
 
 /// A field problem in the user's language: the catalogue's text for its code
@@ -151,6 +153,21 @@ impl Problems {
             p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());
         }
         p
+    }
+
+    /// Keeps what the user entered in these fields, to show the form as it was sent.
+    pub fn keep(mut self, f: &Fields, names: &[&str]) -> Problems {
+        for n in names {
+            if let Some(v) = get(f, n) {
+                self.kept.insert((*n).to_owned(), v.to_owned());
+            }
+        }
+        self
+    }
+
+    /// What the user had entered in a field of the refused form ("" if nothing).
+    pub fn kept(&self, field: &str) -> &str {
+        self.kept.get(field).map(String::as_str).unwrap_or("")
     }
 
     /// The message for a field, if any.

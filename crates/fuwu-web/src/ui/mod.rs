@@ -100,6 +100,16 @@ impl Ctx {
         self.role() == Role::Customer
     }
 
+    /// Whether the user records and dispatches in one click (the service centre).
+    pub fn may_dispatch(&self) -> bool {
+        fuwu_core::flow::dispatches_at_intake(self.role())
+    }
+
+    /// A length of working time (a contract's target): hours, never days.
+    pub fn work_span(&self, secs: impl std::borrow::Borrow<i64>) -> String {
+        work_span_text(self.lang, *secs.borrow())
+    }
+
     /// A stored instant (ms) as local `YYYY-MM-DD HH:MM`.
     pub fn at_ms(&self, ms: i64) -> String {
         jiff::Timestamp::from_millisecond(ms)
@@ -169,6 +179,24 @@ pub fn span_text(lang: Language, secs: i64) -> String {
         Language::En if h > 0 && m > 0 => format!("{h}h {m:02}m"),
         Language::En if h > 0 => format!("{h}h"),
         Language::En => format!("{m}m"),
+    };
+    if neg { format!("-{text}") } else { text }
+}
+
+/// Working time as `8工作小时`, `1工作小时30分`, `45工作分钟` / `8 working h`: a
+/// 5×8 contract's 16 hours are two working days, never "16小时" read as wall time
+/// or "2天" read as 48 hours.
+pub fn work_span_text(lang: Language, secs: i64) -> String {
+    let neg = secs < 0;
+    let s = secs.abs();
+    let (h, m) = (s / 3600, (s % 3600) / 60);
+    let text = match lang {
+        Language::ZhCn if h > 0 && m > 0 => format!("{h}工作小时{m}分"),
+        Language::ZhCn if h > 0 => format!("{h}工作小时"),
+        Language::ZhCn => format!("{m}工作分钟"),
+        Language::En if h > 0 && m > 0 => format!("{h}h {m:02}m working"),
+        Language::En if h > 0 => format!("{h} working h"),
+        Language::En => format!("{m} working min"),
     };
     if neg { format!("-{text}") } else { text }
 }
@@ -340,7 +368,7 @@ pub fn routes() -> Router<AppState> {
 
 #[cfg(test)]
 mod tests {
-    use super::span_text;
+    use super::{span_text, work_span_text};
     use fuwu_core::role::Language;
 
     #[test]
@@ -351,6 +379,10 @@ mod tests {
         assert_eq!(span_text(Language::ZhCn, 2 * 86_400), "2天");
         assert_eq!(span_text(Language::En, 26 * 3600), "1d 2h");
         assert_eq!(span_text(Language::En, -5 * 60), "-5m");
+        assert_eq!(work_span_text(Language::ZhCn, 32 * 3600), "32工作小时", "working time never reads as days");
+        assert_eq!(work_span_text(Language::ZhCn, 90 * 60), "1工作小时30分");
+        assert_eq!(work_span_text(Language::ZhCn, 30 * 60), "30工作分钟");
+        assert_eq!(work_span_text(Language::En, 8 * 3600), "8 working h");
     }
     /// Every literal key the pages look up is in the catalogue.
     #[test]

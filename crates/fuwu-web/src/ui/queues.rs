@@ -98,12 +98,7 @@ fn earliest_due(
     now: jiff::Timestamp,
 ) -> Option<jiff::Timestamp> {
     let set = e.clocks.as_ref()?;
-    let cal = cals.get(&set.calendar)?;
-    set.clocks
-        .iter()
-        .filter(|c| c.clock.stopped_at.is_none() && c.clock.paused_since.is_none())
-        .filter_map(|c| c.clock.read(cal, now, 1.0).ok()?.due)
-        .min()
+    set.earliest_due(cals.get(&set.calendar)?, now)
 }
 
 /// Names of records by id (customers, users, teams).
@@ -285,6 +280,9 @@ pub struct Request {
     pub period_dates: String,
     pub onsite_included: bool,
     pub approver: String,
+    /// The requester's reason and handover note.
+    pub request_reason: String,
+    pub handover: String,
 }
 
 #[derive(Template)]
@@ -327,6 +325,8 @@ async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
                 period_dates: format!("{} – {}", txt(&ent, "start_date"), txt(&ent, "end_date")),
                 onsite_included: ent.get("onsite_included").and_then(serde_json::Value::as_bool).unwrap_or(false),
                 approver: txt(&a, "approver"),
+                request_reason: txt(&a, "request_reason"),
+                handover: txt(&a, "handover"),
             });
         }
         let who = names(&mut conn, &tables::USER, asked_by.iter().copied()).await?;

@@ -375,6 +375,9 @@ async fn the_main_journey_in_chromium() {
     b.check("event-approval").await;
     b.go("/approvals").await;
     b.click(&format!("form[action='{event_path}/act']:has(input[value=approve]) button")).await;
+    assert_eq!(b.path().await, "/approvals", "after deciding, back to the inbox");
+    assert!(b.text().await.contains("没有待审批"), "nothing else waits");
+    b.go(&event_path).await;
     assert!(b.text().await.contains("现场服务中"));
     b.logout().await;
 
@@ -382,6 +385,15 @@ async fn the_main_journey_in_chromium() {
     b.c.set_window_size(390, 844).await.unwrap();
     b.login("l1.nj1", PASSWORD).await;
     b.go(&event_path).await;
+    // One tap on arrival: the on-site clock stops and reads met.
+    b.click("form[action$='/visit'] button").await;
+    let text = b.text().await;
+    assert!(text.contains("离开（签退）"), "the departure button replaces the arrival's");
+    assert!(text.contains("到场") && text.contains("已达成"), "the on-site clock reads met: {text}");
+    b.check("event-onsite-arrived").await;
+    b.click("form[action$='/visit'] button").await;
+    let text = b.text().await;
+    assert!(text.contains("· 离开现场") && text.contains("到达（签到）"), "the visit shows its departure: {text}");
     b.tap("details:has(#w-body) > summary").await;
     b.select("#w-kind", "visit").await;
     b.fill("#w-body", "到场更换 3 号盘位硬盘，重建 RAID6").await;

@@ -14,6 +14,7 @@ mod clocks;
 mod flow;
 mod hardening;
 mod intake;
+mod journeys;
 mod lookup;
 mod mail;
 mod pages;
