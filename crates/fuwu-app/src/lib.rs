@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod calendars;
 pub mod caller;
+pub mod choices;
 pub mod error;
 pub mod events;
 pub mod lookup;

@@ -236,6 +236,7 @@ fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
         no_count: false,
+        ..Default::default()
     })
 }
 

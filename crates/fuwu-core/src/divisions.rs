@@ -123,6 +123,68 @@ pub fn search(q: &str, limit: usize) -> Vec<&'static Division> {
     hits
 }
 
+/// Whether a site, branch or partner may record this division as its city:
+/// a municipality, a prefecture-level city, or a district or county (not a
+/// province, nor a grouping such as 市辖区).
+pub fn pickable(code: &str) -> bool {
+    get(code).is_some_and(|d| !is_placeholder(&d.name)) && city_code(code).is_some()
+}
+
+static FULL_NAMES: LazyLock<Vec<String>> =
+    LazyLock::new(|| TABLE.all.iter().map(|d| full_name(&d.code).unwrap_or_else(|| d.name.clone())).collect());
+
+/// The type-ahead for choosing a city by name: divisions a site may record
+/// whose full name (`江苏省 南京市 江宁区`) contains every word typed. Those whose
+/// own name matches come first, cities before their districts, so `南京` offers
+/// 南京市 and then each of its districts; `南京 江宁` or `江宁` finds 江宁区.
+pub fn suggest(q: &str, limit: usize) -> Vec<&'static Division> {
+    let words: Vec<&str> = q.split_whitespace().collect();
+    let rank = |d: &Division| match d.level {
+        "city" => 0,
+        "province" => 0,
+        _ => 1,
+    };
+    let mut hits: Vec<(usize, &Division)> = TABLE
+        .all
+        .iter()
+        .enumerate()
+        .filter(|(i, d)| {
+            let full = &FULL_NAMES[*i];
+            words.iter().all(|w| full.contains(w) || d.code.starts_with(w)) && pickable(&d.code)
+        })
+        .map(|(_, d)| {
+            let own = words.last().is_some_and(|w| d.name.contains(w));
+            (usize::from(!own) * 2 + rank(d), d)
+        })
+        .collect();
+    hits.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.code.cmp(&b.1.code)));
+    hits.into_iter().take(limit).map(|(_, d)| d).collect()
+}
+
+/// The division a person named: its code, its full name (`江苏省 南京市 江宁区`,
+/// as the type-ahead shows it), or a name that only one division has (`江宁区`,
+/// `南京`). `None` when nothing or more than one division fits.
+pub fn resolve(text: &str) -> Option<&'static Division> {
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return None;
+    }
+    if let Some(d) = get(&text) {
+        return Some(d);
+    }
+    let pick = |f: &dyn Fn(usize, &Division) -> bool| {
+        let mut found = TABLE.all.iter().enumerate().filter(|(i, d)| pickable(&d.code) && f(*i, d)).map(|(_, d)| d);
+        match (found.next(), found.next()) {
+            (Some(d), None) => Some(d),
+            _ => None,
+        }
+    };
+    pick(&|i, _| FULL_NAMES[i] == text)
+        .or_else(|| pick(&|_, d| d.name == text))
+        .or_else(|| city_by_name(&text))
+        .or_else(|| pick(&|i, _| FULL_NAMES[i].ends_with(&format!(" {text}"))))
+}
+
 /// The prefecture-level cities of a province (for a municipality: itself).
 pub fn cities_in_province(code: &str) -> Vec<&'static Division> {
     let prefix = &code[..2.min(code.len())];
@@ -192,5 +254,36 @@ mod tests {
         assert_eq!(city_by_name("南京").map(|d| d.code.as_str()), Some("320100000000"));
         assert_eq!(city_by_name("北京市").map(|d| d.code.as_str()), Some("110000000000"));
         assert!(search("南京", 5).iter().any(|d| d.code == "320100000000"));
+    }
+
+    #[test]
+    fn a_city_is_found_by_typing_its_name() {
+        let names = |q: &str| suggest(q, 20).iter().map(|d| d.name.as_str()).collect::<Vec<_>>();
+        let nanjing = names("南京");
+        assert_eq!(nanjing[0], "南京市");
+        assert!(nanjing.contains(&"江宁区") && nanjing.contains(&"玄武区"), "{nanjing:?}");
+        assert!(!nanjing.contains(&"市辖区"));
+        assert_eq!(names("南京 江宁"), vec!["江宁区"]);
+        assert_eq!(names("江宁")[0], "江宁区");
+        // A province is not a city; its cities are offered.
+        let jiangsu = names("江苏");
+        assert!(!jiangsu.contains(&"江苏省") && jiangsu[..13].contains(&"苏州市"), "{jiangsu:?}");
+        assert_eq!(names("北京")[0], "北京市");
+        assert!(names("海淀").contains(&"海淀区"));
+    }
+
+    #[test]
+    fn what_a_person_typed_resolves_to_one_division() {
+        let code = |t: &str| resolve(t).map(|d| d.code.as_str());
+        assert_eq!(code("江苏省 南京市 江宁区"), Some("320115000000"));
+        assert_eq!(code(" 江苏省  南京市 江宁区 "), Some("320115000000"));
+        assert_eq!(code("320115000000"), Some("320115000000"));
+        assert_eq!(code("江宁区"), Some("320115000000"));
+        assert_eq!(code("南京"), Some("320100000000"));
+        assert_eq!(code("南京市 江宁区"), Some("320115000000"));
+        assert_eq!(code("北京市 朝阳区"), Some("110105000000"));
+        assert_eq!(code("朝阳区"), None, "Beijing's and Changchun's");
+        assert_eq!(code("火星"), None);
+        assert_eq!(code(""), None);
     }
 }

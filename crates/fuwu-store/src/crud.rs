@@ -2,7 +2,7 @@
 //! optimistic-locked update, get and list with filters, search, sort and pages.
 //! Records travel as JSON objects; the app turns them into typed records.
 
-use crate::tables::{Kind, TableDef};
+use crate::tables::{Kind, Link, TableDef};
 use crate::{Conn, Result, StoreError, classify, ms_to_rfc3339};
 use fuwu_core::access::CustomerScope;
 use serde_json::{Map, Value};
@@ -246,6 +246,20 @@ pub struct ListSpec {
     pub offset: i64,
     /// Skip counting all matches (`total` is then the page's length).
     pub no_count: bool,
+    /// Words that must each be found (the type-ahead's search): in a search
+    /// column, in the name of the record's customer, or as the city (a site's
+    /// or branch's `city_code` under one of the division code prefixes).
+    pub words: Vec<Word>,
+    /// Only these ids.
+    pub ids: Option<Vec<i64>>,
+}
+
+/// One word of a type-ahead search.
+#[derive(Debug, Clone, Default)]
+pub struct Word {
+    pub needle: String,
+    /// Division code prefixes of the cities the word names (`3201` for 南京).
+    pub city_prefixes: Vec<String>,
 }
 
 /// Escapes `%`, `_` and `\` for a LIKE pattern.
@@ -275,6 +289,32 @@ pub async fn list(conn: &mut Conn, def: &TableDef, spec: &ListSpec) -> Result<(V
         let mark = sql.arg(Val::Text(Some(like_pattern(&q.to_lowercase()))));
         let ors: Vec<String> = def.search.iter().map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'")).collect();
         conds.push(format!("({})", ors.join(" OR ")));
+    }
+    for w in &spec.words {
+        let mark = sql.arg(Val::Text(Some(like_pattern(&w.needle.to_lowercase()))));
+        let mut ors: Vec<String> = def.search.iter().map(|c| format!("lower({c}) LIKE {mark} ESCAPE '\\'")).collect();
+        if def.link == Link::Column {
+            ors.push(format!(
+                "customer_id IN (SELECT id FROM customers WHERE lower(name) LIKE {mark} ESCAPE '\\' \
+                 OR lower(short_name) LIKE {mark} ESCAPE '\\')"
+            ));
+        }
+        if def.col("city_code").is_some() {
+            for p in w.city_prefixes.iter().take(20) {
+                let m = sql
+                    .arg(Val::Text(Some(format!("{}%", p.chars().filter(char::is_ascii_digit).collect::<String>()))));
+                ors.push(format!("city_code LIKE {m}"));
+            }
+        }
+        conds.push(format!("({})", ors.join(" OR ")));
+    }
+    if let Some(ids) = &spec.ids {
+        if ids.is_empty() {
+            conds.push("1 = 0".to_owned());
+        } else {
+            let marks: Vec<String> = ids.iter().map(|i| sql.arg(Val::Int(Some(*i)))).collect();
+            conds.push(format!("id IN ({})", marks.join(", ")));
+        }
     }
     for (text, vals) in &spec.conds {
         let mut rendered = String::new();

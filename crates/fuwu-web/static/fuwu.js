@@ -91,3 +91,100 @@
     }
   });
 })();
+// Type-ahead pickers. input[data-pick] holds one chosen value (a record's id, a
+// division code) and gets a search box; textarea[data-picks] holds a list, one
+// per line, shown as removable chips. Choices come from the URL in the
+// attribute (the server applies the user's scope); data-scope names the form
+// field that narrows them (the customer). Without the script the fields stay
+// as they are: ids, or city names the server resolves.
+(function () {
+  var n = 0;
+  function picker(holder, many) {
+    var form = holder.form, url = holder.dataset.pick || holder.dataset.picks, free = holder.dataset.free === "1";
+    var box = document.createElement("input"), list = document.createElement("ul"), wrap = document.createElement("div");
+    var lid = "pick-list-" + (++n), items = [], active = -1, seq = 0, timer = null;
+    box.type = "search"; box.autocomplete = "off"; box.id = holder.id; holder.id = holder.id + "-value";
+    box.setAttribute("role", "combobox"); box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-controls", lid); box.setAttribute("aria-expanded", "false");
+    list.id = lid; list.className = "pick-list"; list.setAttribute("role", "listbox"); list.hidden = true;
+    wrap.className = "pick"; wrap.appendChild(box); wrap.appendChild(list);
+    var chips = many ? document.getElementById(box.id + "-chips") : null;
+    var lab = form.querySelector("label[for='" + box.id + "']");
+    if (lab) { holder.setAttribute("aria-label", lab.textContent); }
+    if (many) { holder.hidden = true; } else { holder.type = "hidden"; box.value = holder.dataset.chosen || ""; }
+    holder.parentNode.insertBefore(wrap, holder);
+    var now = holder.parentNode.querySelector(".pick-now"); if (now) { now.hidden = true; }
+    function sync() {
+      holder.value = [].map.call(chips.querySelectorAll("li"), function (li) { return li.dataset.id; }).join("\n");
+    }
+    function chip(li) {
+      var x = document.createElement("button");
+      x.type = "button"; x.textContent = "×"; x.setAttribute("aria-label", (form.dataset.remove || "Remove") + " " + li.textContent);
+      x.addEventListener("click", function () { li.remove(); sync(); box.focus(); });
+      li.appendChild(x);
+    }
+    if (chips) { chips.querySelectorAll("li").forEach(chip); }
+    function close() { list.hidden = true; box.setAttribute("aria-expanded", "false"); active = -1; }
+    function mark(i) {
+      active = i;
+      [].forEach.call(list.children, function (li, j) { li.setAttribute("aria-selected", j === i ? "true" : "false"); });
+      if (i >= 0 && list.children[i]) { box.setAttribute("aria-activedescendant", list.children[i].id); list.children[i].scrollIntoView({ block: "nearest" }); }
+    }
+    function choose(it) {
+      if (many) {
+        if (!chips.querySelector("li[data-id='" + it.id + "']")) {
+          var li = document.createElement("li"); li.dataset.id = it.id; li.textContent = it.text; chip(li); chips.appendChild(li); sync();
+        }
+        box.value = "";
+      } else { holder.value = it.id; box.value = it.text; }
+      holder.dispatchEvent(new Event("change", { bubbles: true }));
+      close();
+    }
+    function show(found, q) {
+      items = found; list.textContent = ""; list.dataset.q = q;
+      found.forEach(function (it, i) {
+        var li = document.createElement("li"), b = document.createElement("strong"), s = document.createElement("small");
+        li.id = lid + "-" + i; li.setAttribute("role", "option"); b.textContent = it.name; s.textContent = it.context;
+        li.appendChild(b); if (it.context) { li.appendChild(s); }
+        li.addEventListener("mousedown", function (e) { e.preventDefault(); });
+        li.addEventListener("click", function () { choose(it); });
+        list.appendChild(li);
+      });
+      if (!found.length) { var li = document.createElement("li"); li.className = "muted"; li.textContent = form.dataset.empty || "-"; list.appendChild(li); }
+      list.hidden = false; box.setAttribute("aria-expanded", "true"); mark(found.length ? 0 : -1);
+    }
+    function search() {
+      var typed = box.value.trim(), q = url + (url.indexOf("?") < 0 ? "?" : "&") + "limit=20&q=" + encodeURIComponent(typed);
+      var scope = holder.dataset.scope && form.querySelector("[name=" + holder.dataset.scope + "]");
+      if (scope && scope.value) { q += "&" + holder.dataset.scope + "=" + encodeURIComponent(scope.value); }
+      var mine = ++seq;
+      fetch(q, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : { items: [] }; })
+        .then(function (v) {
+          if (mine !== seq || document.activeElement !== box) { return; }
+          show((v.items || []).map(function (it) {
+            return it.code ? { id: it.code, name: it.name, context: it.full_name, text: it.full_name }
+                           : { id: String(it.id), name: it.name, context: it.context, text: it.label };
+          }), typed);
+        })
+        .catch(function () {});
+    }
+    box.addEventListener("input", function () {
+      if (!many) { holder.value = free ? box.value : ""; }
+      clearTimeout(timer); timer = setTimeout(search, 150);
+    });
+    box.addEventListener("focus", search);
+    box.addEventListener("blur", function () { setTimeout(function () { if (document.activeElement !== box) { close(); } }, 150); });
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (list.hidden) { search(); return; }
+        mark(Math.max(0, Math.min(items.length - 1, active + (e.key === "ArrowDown" ? 1 : -1))));
+      } else if (e.key === "Enter" && !list.hidden && active >= 0 && items[active]) {
+        e.preventDefault(); choose(items[active]);
+      } else if (e.key === "Escape") { close(); }
+    });
+  }
+  document.querySelectorAll("input[data-pick]").forEach(function (el) { picker(el, false); });
+  document.querySelectorAll("textarea[data-picks]").forEach(function (el) { picker(el, true); });
+})();

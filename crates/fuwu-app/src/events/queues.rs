@@ -89,6 +89,7 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
         no_count: false,
+        ..Default::default()
     };
     let mut conn = app.db.reader().acquire().await?;
     let (rows, total) = crud::list(&mut conn, def, &spec).await?;

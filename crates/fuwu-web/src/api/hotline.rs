@@ -45,9 +45,11 @@ fn division_json(d: &Division) -> Value {
 async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     let mut text = String::new();
     let mut limit = 20usize;
+    let mut pickable = false;
     for (k, v) in pairs(q)? {
         match k.as_str() {
             "q" => text = v,
+            "pickable" => pickable = v == "true",
             "limit" => {
                 limit = v
                     .parse()
@@ -60,7 +62,8 @@ async fn divisions_h(Auth(_c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
             }
         }
     }
-    let items: Vec<Value> = divisions::search(&text, limit).into_iter().map(division_json).collect();
+    let found = if pickable { divisions::suggest(&text, limit) } else { divisions::search(&text, limit) };
+    let items: Vec<Value> = found.into_iter().map(division_json).collect();
     Ok(Json(json!({ "items": items })))
 }
 
@@ -144,6 +147,12 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         params: vec![
             query_param("q", "string", "part of a name, or a code prefix"),
             query_param("limit", "integer", "1–200, default 20"),
+            query_param(
+                "pickable",
+                "boolean",
+                "true: the city type-ahead — only divisions a site may record (cities, districts, counties), \
+                 every word matched against the full name, a city's districts after it",
+            ),
         ],
         body: None,
         ok_status: 200,

@@ -8,6 +8,7 @@
 //! version gets 409 with the current record. Errors share one shape (`ErrorBody`).
 
 mod account;
+mod choices;
 mod doc;
 mod events;
 mod hotline;
@@ -41,6 +42,7 @@ pub fn routes() -> (Router<AppState>, Value) {
     r = account::routes(r, &mut doc);
     r = hotline::routes(r, &mut doc);
     r = events::routes(r, &mut doc);
+    r = choices::routes(r, &mut doc);
     (r, doc.finish())
 }
 

@@ -144,7 +144,21 @@ impl Problems {
                 }
                 p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());
             }
-            AppError::BadRequest { message, field: Some(f) } | AppError::Conflict { message, field: Some(f), .. } => {
+            // A record changed meanwhile, or a unique value (name, number, serial) taken.
+            AppError::Conflict { field: Some(f), message, .. } => {
+                let text = match f.as_str() {
+                    "version" => fuwu_core::i18n::t(lang, "problem.stale").to_owned(),
+                    _ if message.contains(" is already used by ") => {
+                        fuwu_core::i18n::t(lang, "problem.duplicate").to_owned()
+                    }
+                    _ => fuwu_core::i18n::from_english(lang, message),
+                };
+                if f == "version" {
+                    p.general = Some(text.clone());
+                }
+                p.fields.insert(f.clone(), text);
+            }
+            AppError::BadRequest { message, field: Some(f) } => {
                 p.fields.insert(f.clone(), fuwu_core::i18n::from_english(lang, message));
             }
             other => p.general = Some(fuwu_core::i18n::from_english(lang, &other.to_string())),

@@ -12,9 +12,11 @@ use axum::extract::{Form, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get as get_route;
 use fuwu_app::AppError;
+use fuwu_app::choices::ChoiceQuery;
 use fuwu_app::records::{ListParams, Resource, Stored};
 use fuwu_core::records::*;
-use fuwu_store::tables::Kind;
+use fuwu_core::role::Role;
+use fuwu_store::tables::{Col, Kind, TableDef};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -181,6 +183,138 @@ fn columns<R: Resource>() -> Vec<&'static str> {
     R::DEF.cols.iter().filter(|c| c.kind != Kind::Json).map(|c| c.name).take(5).collect()
 }
 
+/// Columns holding division codes: one city, or a list of cities.
+fn city_col(name: &str) -> Option<bool> {
+    match name {
+        "city_code" => Some(false),
+        "city_codes" | "covered_city_codes" => Some(true),
+        _ => None,
+    }
+}
+
+/// Durations of working time as a person writes them: `4h`, `30m`, `1h30m`,
+/// `4小时`, `30分钟`, or bare minutes.
+pub fn parse_minutes(text: &str) -> Option<i64> {
+    let t = text.trim().to_lowercase().replace(' ', "");
+    if t.is_empty() {
+        return None;
+    }
+    if let Ok(n) = t.parse::<i64>() {
+        return Some(n);
+    }
+    let t = t.replace("小时", "h").replace("分钟", "m").replace('分', "m").replace("min", "m");
+    fuwu_core::calendar::parse_duration(&t).filter(|s| s % 60 == 0).map(|s| s / 60)
+}
+
+/// Minutes of working time as the targets table shows them: `15m`, `4h`, `1h30m`.
+pub fn minutes_text(m: i64) -> String {
+    match (m / 60, m % 60) {
+        (0, r) => format!("{r}m"),
+        (h, 0) => format!("{h}h"),
+        (h, r) => format!("{h}h{r}m"),
+    }
+}
+
+const PRIORITIES: [&str; 4] = ["P1", "P2", "P3", "P4"];
+const TARGET_COLS: [(&str, &str); 3] = [
+    ("response_minutes", "clock.response"),
+    ("onsite_minutes", "clock.onsite"),
+    ("resolution_minutes", "clock.resolution"),
+];
+const QUOTAS: [&str; 5] = ["inspections", "standby_days", "trainings", "optimisation_reviews", "dr_drills"];
+
+/// The names of the records behind reference values, as the caller may see
+/// them (through the same type-ahead the forms use): `(entity, id) → label`.
+#[derive(Default)]
+struct Labels(BTreeMap<(&'static str, i64), (String, String)>);
+
+impl Labels {
+    async fn load(s: &AppState, ctx: &Ctx, def: &'static TableDef, records: &[&Value]) -> Labels {
+        let mut out = Labels::default();
+        for c in def.cols {
+            let Some(r) = c.refs else { continue };
+            let mut ids: Vec<i64> = records
+                .iter()
+                .filter_map(|v| v.get(c.name))
+                .flat_map(|v| match v {
+                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect::<Vec<_>>(),
+                    other => other.as_i64().into_iter().collect(),
+                })
+                .filter(|id| !out.0.contains_key(&(r.entity, *id)))
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids.truncate(200);
+            if ids.is_empty() {
+                continue;
+            }
+            let q = ChoiceQuery { limit: Some(ids.len() as i64), ids: Some(ids), ..Default::default() };
+            // A kind the caller may not read shows its ids as they are.
+            if let Ok(found) = fuwu_app::choices::choices(&s.app, &ctx.caller, r.entity, &q).await {
+                for ch in found {
+                    out.0.insert((r.entity, ch.id), (ch.name, ch.label));
+                }
+            }
+        }
+        out
+    }
+
+    fn name(&self, entity: &'static str, id: i64) -> String {
+        self.0.get(&(entity, id)).map_or_else(|| format!("#{id}"), |(n, _)| n.clone())
+    }
+
+    fn label(&self, entity: &'static str, id: i64) -> String {
+        self.0.get(&(entity, id)).map_or_else(|| format!("#{id}"), |(_, l)| l.clone())
+    }
+}
+
+/// A stored value as a person reads it: names for references and cities,
+/// the targets and quotas spelled out, `full` with each reference's context.
+fn display(ctx: &Ctx, col: &Col, v: Option<&Value>, labels: &Labels, full: bool) -> String {
+    let name = |entity, id| if full { labels.label(entity, id) } else { labels.name(entity, id) };
+    match (col.refs, v) {
+        (Some(r), Some(Value::Number(n))) => return n.as_i64().map(|id| name(r.entity, id)).unwrap_or_default(),
+        (Some(r), Some(Value::Array(a))) => {
+            return a.iter().filter_map(Value::as_i64).map(|id| name(r.entity, id)).collect::<Vec<_>>().join("\n");
+        }
+        _ => {}
+    }
+    let city = |c: &str| fuwu_core::divisions::full_name(c).unwrap_or_else(|| c.to_owned());
+    match (city_col(col.name), v) {
+        (Some(false), Some(Value::String(c))) => return city(c),
+        (Some(true), Some(Value::Array(a))) => {
+            return a.iter().filter_map(Value::as_str).map(city).collect::<Vec<_>>().join("\n");
+        }
+        _ => {}
+    }
+    match (col.name, v) {
+        ("targets", Some(Value::Array(rows))) => rows
+            .iter()
+            .map(|t| {
+                let cell = |k: &str| t.get(k).and_then(Value::as_i64).map_or_else(|| "–".to_owned(), minutes_text);
+                let mut line = t.get("priority").and_then(Value::as_str).unwrap_or_default().to_owned();
+                for (k, label) in TARGET_COLS {
+                    line.push_str(&format!(" · {} {}", ctx.t(label), cell(k)));
+                }
+                line
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ("quotas" | "quota_overrides", Some(Value::Object(q))) => QUOTAS
+            .iter()
+            .filter_map(|k| Some(format!("{} {}", ctx.label("quota", k), q.get(*k)?.as_i64()?)))
+            .collect::<Vec<_>>()
+            .join(" · "),
+        ("role", Some(Value::String(x))) => ctx.label("role", x),
+        ("tier", Some(Value::String(x))) => ctx.label("tier", x),
+        ("coverage", Some(Value::String(x))) => ctx.label("coverage", x),
+        ("kind" | "language", Some(Value::String(x))) if fuwu_core::i18n::has(&format!("pick.{x}")) => {
+            ctx.label("pick", x)
+        }
+        _ => show(v),
+    }
+}
+
 async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery) -> Response {
     let p = ListParams {
         q: q.q.clone().filter(|x| !x.trim().is_empty()),
@@ -189,19 +323,23 @@ async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery)
         per_page: Some(25),
         filters: BTreeMap::new(),
     };
-    let refs = match references(s, ctx, R::DEF).await {
-        Ok(r) => r,
-        Err(e) => return fail(ctx, e),
-    };
     match fuwu_app::records::list::<R>(&s.app, &ctx.caller, &p).await {
         Ok(page) => {
             let cols = columns::<R>();
+            let values: Vec<Value> =
+                page.items.iter().map(|it| serde_json::to_value(&it.data).unwrap_or(Value::Null)).collect();
+            let labels = Labels::load(s, ctx, R::DEF, &values.iter().collect::<Vec<_>>()).await;
             let rows = page
                 .items
                 .iter()
-                .map(|it| {
-                    let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
-                    (it.id, cols.iter().map(|c| named(&refs, c, v.get(*c))).collect())
+                .zip(&values)
+                .map(|(it, v)| {
+                    let cells = cols
+                        .iter()
+                        .filter_map(|c| R::DEF.col(c))
+                        .map(|c| display(ctx, c, v.get(c.name), &labels, false))
+                        .collect();
+                    (it.id, cells)
                 })
                 .collect();
             let pages = ((page.total + page.per_page - 1) / page.per_page.max(1)).max(1);
@@ -242,14 +380,11 @@ struct ViewPage<'a> {
 }
 
 async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> Response {
-    let refs = match references(s, ctx, R::DEF).await {
-        Ok(r) => r,
-        Err(e) => return fail(ctx, e),
-    };
     match fuwu_app::records::get::<R>(&s.app, &ctx.caller, id).await {
         Ok(it) => {
             let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
-            let fields = R::DEF.cols.iter().map(|c| (c.name, named(&refs, c.name, v.get(c.name)))).collect();
+            let labels = Labels::load(s, ctx, R::DEF, &[&v]).await;
+            let fields = R::DEF.cols.iter().map(|c| (c.name, display(ctx, c, v.get(c.name), &labels, true))).collect();
             let may_write = ctx.caller.require(fuwu_app::records::write_cap(R::DEF)).is_ok();
             render(&ViewPage { ctx, kind, may_write, id, fields, updated: ctx.at(&it.updated_at) })
         }
@@ -261,116 +396,256 @@ async fn view_page(State(s): State<AppState>, ctx: Ctx, Path((kind, id)): Path<(
     with_kind!(&ctx, kind.as_str(), |T| view_of::<T>(&s, &ctx, &kind, id).await)
 }
 
+/// One input of a compound field (a cell of the targets table, a quota).
+pub struct Cell {
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    pub problem: String,
+}
+
 /// One field of a record form.
 pub struct FieldView {
     pub name: &'static str,
+    /// `text`, `number`, `checkbox`, `lines`, `json`, `select`, `ref` (one record),
+    /// `refs` (a list of records), `city`, `cities`, `targets`, `quotas`.
     pub kind: &'static str,
     pub value: String,
     pub checked: bool,
     pub problem: String,
-    /// A reference: the records it may name (for users who see them all).
-    pub options: Option<Vec<(i64, String)>>,
-    /// How to fill it in (`hint.<field>` in the catalogue), if it needs saying.
+    /// Pickers: the type-ahead's URL.
+    pub pick: String,
+    /// Pickers: the field of this form that narrows the choices (`customer_id`).
+    pub scope: &'static str,
+    /// Pickers: what is chosen now, `(value, name)`.
+    pub chosen: Vec<(String, String)>,
+    /// Selects: `(value, text)`.
+    pub options: Vec<(String, String)>,
+    /// The targets table: a priority and its three cells per row; quotas: one row.
+    pub rows: Vec<(&'static str, Vec<Cell>)>,
+    /// How to fill it in (a catalogue key), if it needs saying.
     pub hint: Option<String>,
 }
 
-/// What a record is called in a list: its name, number, serial or login.
-fn label_of(m: &Map<String, Value>) -> Option<String> {
-    ["name", "number", "serial_number", "login", "date"].iter().find_map(|k| m.get(*k)?.as_str().map(str::to_owned))
+/// The fixed choices of a field, `(value, catalogue key or text)`, if it has them.
+async fn select_options(s: &AppState, ctx: &Ctx, entity: &str, col: &str) -> Option<Vec<(String, String)>> {
+    let keyed = |group: &str, vals: &[&str]| {
+        vals.iter().map(|v| ((*v).to_owned(), ctx.label(group, v))).collect::<Vec<(String, String)>>()
+    };
+    Some(match (entity, col) {
+        // No role is chosen for a person by default (least of all administrator).
+        ("user", "role") => std::iter::once((String::new(), ctx.t("pick.choose").to_owned()))
+            .chain(Role::ALL.iter().map(|r| (r.as_str().to_owned(), ctx.label("role", r.as_str()))))
+            .collect(),
+        ("user", "tier") => {
+            let mut o = vec![(String::new(), ctx.t("common.none").to_owned())];
+            o.extend(keyed("tier", &["L1", "L2", "L3"]));
+            o
+        }
+        ("user", "language") => keyed("pick", &["zh-CN", "en"]),
+        ("team", "kind") => keyed("pick", &["l1_project", "l2_center", "l3_expert", "service_center"]),
+        ("holiday", "kind") => keyed("pick", &["holiday", "adjusted_workday"]),
+        ("service_level", "coverage") => keyed("coverage", &["5x8", "7x24"]),
+        ("service_level", "calendar") => {
+            let mut o = vec![(String::new(), ctx.t("pick.calendar_default").to_owned())];
+            o.extend(["5x8", "7x24"].map(|c| (c.to_owned(), c.to_owned())));
+            let q = ChoiceQuery { limit: Some(50), ..Default::default() };
+            if let Ok(found) = fuwu_app::choices::choices(&s.app, &ctx.caller, "calendar", &q).await {
+                o.extend(
+                    found.into_iter().filter(|c| c.name != "5x8" && c.name != "7x24").map(|c| (c.name.clone(), c.name)),
+                );
+            }
+            o
+        }
+        _ => return None,
+    })
 }
 
-/// The names behind each single reference column of `def`, for users who see
-/// every customer (service centre, managers, administrators); empty otherwise,
-/// so nobody learns a name through a drop-down.
-async fn references(
+/// The type-ahead URL of a kind of record (`/api/v1/choices/sites`).
+fn pick_url(entity: &str) -> String {
+    KINDS.iter().find(|(_, e)| *e == entity).map(|(slug, _)| format!("/api/v1/choices/{slug}")).unwrap_or_default()
+}
+
+/// The form's fields: from the record (`current`), or as sent (`raw`) when the
+/// form comes back with problems, each with its problems and its choices.
+async fn form_fields(
     s: &AppState,
     ctx: &Ctx,
-    def: &'static fuwu_store::tables::TableDef,
-) -> Result<BTreeMap<&'static str, Vec<(i64, String)>>, AppError> {
-    let mut out = BTreeMap::new();
-    if fuwu_core::access::customer_scope(&ctx.caller.actor) != fuwu_core::access::CustomerScope::All || !ctx.is_staff()
-    {
-        return Ok(out);
-    }
-    let mut conn = s.app.db.reader().acquire().await?;
-    for c in def.cols {
-        let Some(r) = c.refs.filter(|r| !r.many) else { continue };
-        let Some(target) = fuwu_store::tables::by_entity(r.entity) else { continue };
-        let spec = fuwu_store::crud::ListSpec { limit: 2000, no_count: true, ..Default::default() };
-        let (rows, _) = fuwu_store::crud::list(&mut conn, target, &spec).await?;
-        let mut opts: Vec<(i64, String)> =
-            rows.iter().filter_map(|m| Some((m.get("id")?.as_i64()?, label_of(m).unwrap_or_default()))).collect();
-        opts.sort_by(|a, b| a.1.cmp(&b.1));
-        out.insert(c.name, opts);
-    }
-    Ok(out)
-}
-
-fn named(refs: &BTreeMap<&'static str, Vec<(i64, String)>>, col: &str, v: Option<&Value>) -> String {
-    if let (Some(opts), Some(id)) = (refs.get(col), v.and_then(Value::as_i64))
-        && let Some((_, name)) = opts.iter().find(|(i, _)| *i == id)
-    {
-        return name.clone();
-    }
-    show(v)
-}
-
-#[derive(Template)]
-#[template(path = "records_form.html")]
-struct FormPage<'a> {
-    ctx: &'a Ctx,
-    kind: &'a str,
-    id: Option<i64>,
-    version: i64,
-    fields: Vec<FieldView>,
-    general: Option<String>,
-    password: bool,
-}
-
-fn form_fields<R: Resource>(
+    def: &'static TableDef,
     current: &Value,
+    raw: Option<&Fields>,
     problems: &Problems,
-    refs: &BTreeMap<&'static str, Vec<(i64, String)>>,
 ) -> Vec<FieldView> {
-    R::DEF
-        .cols
-        .iter()
-        .map(|c| {
-            let v = current.get(c.name);
-            let problem = problems
-                .fields
-                .iter()
-                .filter(|(k, _)| {
-                    *k == c.name || k.starts_with(&format!("{}.", c.name)) || k.starts_with(&format!("{}[", c.name))
+    // The ids chosen now, as sent or as stored, to name them.
+    let mut chosen_values = current.clone();
+    if let (Some(f), Value::Object(m)) = (raw, &mut chosen_values) {
+        for c in def.cols.iter().filter(|c| c.refs.is_some()) {
+            let ids: Vec<Value> =
+                values(f, c.name).iter().filter_map(|x| x.parse::<i64>().ok()).map(Value::from).collect();
+            m.insert(c.name.to_owned(), Value::Array(ids));
+        }
+    }
+    let labels = Labels::load(s, ctx, def, &[&chosen_values]).await;
+    let problem_at = |name: &str| {
+        problems
+            .fields
+            .iter()
+            .filter(|(k, _)| *k == name || k.starts_with(&format!("{name}.")) || k.starts_with(&format!("{name}[")))
+            .map(|(_, m)| m.clone())
+            .collect::<Vec<_>>()
+            .join("；")
+    };
+    let own = |name: &str| problems.fields.get(name).cloned().unwrap_or_default();
+    let mut out = Vec::new();
+    for c in def.cols {
+        let v = current.get(c.name);
+        let sent = raw.map(|f| values(f, c.name));
+        let text = sent.as_ref().map_or_else(|| show(v), |x| x.join("\n"));
+        let mut fv = FieldView {
+            name: c.name,
+            kind: match c.kind {
+                Kind::Int => "number",
+                Kind::Text => "text",
+                Kind::Bool => "checkbox",
+                Kind::Json => "json",
+            },
+            checked: match raw {
+                Some(f) => get(f, c.name).is_some_and(|x| matches!(x, "on" | "true" | "1")),
+                None => v.and_then(Value::as_bool).unwrap_or(false),
+            },
+            value: text.clone(),
+            problem: problem_at(c.name),
+            pick: String::new(),
+            scope: "",
+            chosen: Vec::new(),
+            options: Vec::new(),
+            rows: Vec::new(),
+            hint: None,
+        };
+        // A customer's site, project, asset or contact is chosen among that customer's.
+        let scoped = |r: &fuwu_store::tables::Ref| {
+            let customers = fuwu_store::tables::by_entity(r.entity).is_some_and(TableDef::has_customer);
+            if customers && def.col("customer_id").is_some() { "customer_id" } else { "" }
+        };
+        if let Some(r) = c.refs {
+            fv.kind = if r.many { "refs" } else { "ref" };
+            fv.pick = pick_url(r.entity);
+            fv.scope = scoped(&r);
+            let ids: Vec<i64> = chosen_values
+                .get(c.name)
+                .map(|x| match x {
+                    Value::Array(a) => a.iter().filter_map(Value::as_i64).collect(),
+                    other => other.as_i64().into_iter().collect(),
                 })
-                .map(|(_, m)| m.clone())
-                .collect::<Vec<_>>()
-                .join("；");
-            FieldView {
-                name: c.name,
-                kind: match c.kind {
-                    Kind::Int => "number",
-                    Kind::Text => "text",
-                    Kind::Bool => "checkbox",
-                    Kind::Json => "json",
+                .unwrap_or_default();
+            fv.chosen = ids.iter().map(|id| (id.to_string(), labels.label(r.entity, *id))).collect();
+            fv.value = ids.iter().map(i64::to_string).collect::<Vec<_>>().join("\n");
+            fv.hint = Some(format!("pick.hint.{}", fv.kind));
+        } else if let Some(many) = city_col(c.name) {
+            fv.kind = if many { "cities" } else { "city" };
+            fv.pick = "/api/v1/divisions?pickable=true".into();
+            let lines: Vec<String> = match &sent {
+                Some(x) => x
+                    .iter()
+                    .flat_map(|l| l.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned))
+                    .collect(),
+                None => match v {
+                    Some(Value::String(x)) => vec![x.clone()],
+                    Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                    _ => vec![],
                 },
-                checked: v.and_then(Value::as_bool).unwrap_or(false),
-                value: show(v),
-                problem,
-                options: refs.get(c.name).cloned(),
-                hint: {
-                    let key = format!("hint.{}", c.name);
-                    fuwu_core::i18n::has(&key).then_some(key)
-                },
+            };
+            fv.chosen = lines
+                .iter()
+                .map(|l| match fuwu_core::divisions::resolve(l) {
+                    Some(d) => {
+                        (d.code.clone(), fuwu_core::divisions::full_name(&d.code).unwrap_or_else(|| d.name.clone()))
+                    }
+                    None => (l.clone(), l.clone()),
+                })
+                .collect();
+            fv.value = fv.chosen.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>().join("\n");
+            fv.hint = Some(format!("pick.hint.{}", fv.kind));
+        } else if let Some(opts) = select_options(s, ctx, def.entity, c.name).await {
+            fv.kind = "select";
+            if !fv.value.is_empty() && !opts.iter().any(|(o, _)| *o == fv.value) {
+                fv.options.push((fv.value.clone(), fv.value.clone()));
             }
-        })
+            fv.options.extend(opts);
+        } else if c.name == "targets" {
+            fv.kind = "targets";
+            fv.hint = Some("pick.hint.targets".into());
+            for (i, p) in PRIORITIES.iter().enumerate() {
+                let stored = v
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.iter().find(|t| t.get("priority") == Some(&Value::from(*p))));
+                let cells = TARGET_COLS
+                    .iter()
+                    .map(|(k, label)| {
+                        let name = format!("targets.{p}.{k}");
+                        let value = match raw {
+                            Some(f) => get(f, &name).unwrap_or_default().to_owned(),
+                            None => stored
+                                .and_then(|t| t.get(*k))
+                                .and_then(Value::as_i64)
+                                .map(minutes_text)
+                                .unwrap_or_default(),
+                        };
+                        Cell {
+                            problem: own(&format!("targets[{i}].{k}")),
+                            label: format!("{p} · {}", ctx.t(label)),
+                            name,
+                            value,
+                        }
+                    })
+                    .collect();
+                fv.rows.push((p, cells));
+            }
+            fv.problem = own("targets");
+        } else if c.name == "quotas" || c.name == "quota_overrides" {
+            fv.kind = "quotas";
+            fv.hint = (c.name == "quota_overrides").then(|| "pick.hint.quota_overrides".to_owned());
+            let cells = QUOTAS
+                .iter()
+                .map(|k| {
+                    let name = format!("{}.{k}", c.name);
+                    let value = match raw {
+                        Some(f) => get(f, &name).unwrap_or_default().to_owned(),
+                        None => {
+                            v.and_then(|q| q.get(*k)).and_then(Value::as_i64).map(|n| n.to_string()).unwrap_or_default()
+                        }
+                    };
+                    Cell { problem: own(&name), label: ctx.label("quota", k), name, value }
+                })
+                .collect();
+            fv.rows.push(("", cells));
+            fv.problem = own(c.name);
+        } else {
+            if matches!(c.name, "phones" | "emails" | "skills") {
+                fv.kind = "lines";
+            }
+            let key = format!("hint.{}", c.name);
+            fv.hint = fuwu_core::i18n::has(&key).then_some(key);
+        }
+        out.push(fv);
+    }
+    out
+}
+
+/// Every value sent for a field (repeated names kept, blanks left out).
+fn values(f: &Fields, name: &str) -> Vec<String> {
+    f.iter()
+        .filter(|(k, _)| k == name)
+        .flat_map(|(_, v)| v.lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>())
         .collect()
 }
 
 /// The form's fields as the record's JSON: numbers, booleans, lists by line,
-/// nested values as JSON text (a mistake there names the field).
+/// cities by name or code, the targets table in minutes, quotas as numbers
+/// (a mistake names the field, or the cell).
 fn form_to_record<R: Resource>(f: &Fields) -> Result<Value, AppError> {
     let mut m = Map::new();
+    let mut errs = fuwu_core::FieldErrors::new();
     for c in R::DEF.cols {
         let raw = get(f, c.name);
         let v = match c.kind {
@@ -382,10 +657,62 @@ fn form_to_record<R: Resource>(f: &Fields) -> Result<Value, AppError> {
                     Err(_) => Value::String(x.to_owned()),
                 },
             },
+            Kind::Text if city_col(c.name).is_some() => match raw {
+                None => continue,
+                Some(x) => {
+                    Value::String(fuwu_core::divisions::resolve(x).map_or_else(|| x.to_owned(), |d| d.code.clone()))
+                }
+            },
             Kind::Text => match raw {
                 None => continue,
                 Some(x) => Value::String(x.to_owned()),
             },
+            Kind::Json if city_col(c.name).is_some() => Value::Array(
+                values(f, c.name)
+                    .iter()
+                    .map(|l| {
+                        Value::String(fuwu_core::divisions::resolve(l).map_or_else(|| l.clone(), |d| d.code.clone()))
+                    })
+                    .collect(),
+            ),
+            Kind::Json if c.name == "targets" && raw.is_none() => {
+                let mut rows = Vec::new();
+                for (i, p) in PRIORITIES.iter().enumerate() {
+                    let mut row = Map::new();
+                    for (k, _) in TARGET_COLS {
+                        let Some(text) = get(f, &format!("targets.{p}.{k}")) else { continue };
+                        match parse_minutes(text) {
+                            Some(n) => {
+                                row.insert(k.to_owned(), Value::from(n));
+                            }
+                            None => errs.add(
+                                format!("targets[{i}].{k}"),
+                                "invalid_duration",
+                                format!("{p} {k}: write a working time like 30m, 4h or 1h30m"),
+                            ),
+                        }
+                    }
+                    if !row.is_empty() {
+                        row.insert("priority".into(), Value::from(*p));
+                        rows.push(Value::Object(row));
+                    }
+                }
+                Value::Array(rows)
+            }
+            Kind::Json if (c.name == "quotas" || c.name == "quota_overrides") && raw.is_none() => {
+                let mut q = Map::new();
+                for k in QUOTAS {
+                    let name = format!("{}.{k}", c.name);
+                    let Some(text) = get(f, &name) else { continue };
+                    match text.parse::<i64>() {
+                        Ok(n) => {
+                            q.insert(k.to_owned(), Value::from(n));
+                        }
+                        Err(_) => errs.add(&name, "not_a_number", format!("{name} must be a whole number")),
+                    }
+                }
+                Value::Object(q)
+            }
             // A week: seven lines, Monday first, each with its spans separated by commas.
             Kind::Json if c.name == "week" && raw.is_some_and(|x| !x.starts_with('[')) => {
                 let text = raw.unwrap_or_default();
@@ -404,27 +731,37 @@ fn form_to_record<R: Resource>(f: &Fields) -> Result<Value, AppError> {
                 days.resize(7, Value::Array(vec![]));
                 Value::Array(days)
             }
+            Kind::Json if c.refs.is_some() => Value::Array(
+                values(f, c.name)
+                    .iter()
+                    .map(|l| l.parse::<i64>().map_or_else(|_| Value::String(l.clone()), Value::from))
+                    .collect(),
+            ),
             Kind::Json => match raw {
                 None => continue,
                 Some(x) if x.starts_with('{') || x.starts_with('[') => serde_json::from_str(x)
                     .map_err(|e| AppError::invalid(c.name, "invalid_json", format!("{}: {e}", c.name)))?,
-                Some(x) => {
-                    let items: Vec<Value> = x
-                        .lines()
-                        .map(str::trim)
-                        .filter(|l| !l.is_empty())
-                        .map(|l| match l.parse::<i64>() {
-                            Ok(n) if c.refs.is_some() => Value::from(n),
-                            _ => Value::String(l.to_owned()),
-                        })
-                        .collect();
-                    Value::Array(items)
-                }
+                Some(_) => Value::Array(values(f, c.name).into_iter().map(Value::String).collect()),
             },
         };
         m.insert(c.name.to_owned(), v);
     }
+    errs.into_result()?;
     Ok(Value::Object(m))
+}
+
+/// What a new record starts as: active, in China's time zone.
+fn fresh(def: &TableDef) -> Value {
+    let mut m = Map::new();
+    for c in def.cols {
+        if c.kind == Kind::Bool && matches!(c.name, "active" | "official_holidays") {
+            m.insert(c.name.to_owned(), Value::Bool(true));
+        }
+        if c.name == "time_zone" {
+            m.insert(c.name.to_owned(), Value::from("Asia/Shanghai"));
+        }
+    }
+    Value::Object(m)
 }
 
 async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i64>) -> Response {
@@ -433,14 +770,27 @@ async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
             Ok(it) => (serde_json::to_value(&it.data).unwrap_or(Value::Null), it.version),
             Err(e) => return fail(ctx, e),
         },
-        None => (Value::Null, 0),
+        None => {
+            if let Err(e) = ctx.caller.require(fuwu_app::records::write_cap(R::DEF)) {
+                return fail(ctx, e);
+            }
+            (fresh(R::DEF), 0)
+        }
     };
-    let refs = match references(s, ctx, R::DEF).await {
-        Ok(r) => r,
-        Err(e) => return fail(ctx, e),
-    };
-    let fields = form_fields::<R>(&current, &Problems::default(), &refs);
+    let fields = form_fields(s, ctx, R::DEF, &current, None, &Problems::default()).await;
     render(&FormPage { ctx, kind, id, version, fields, general: None, password: id.is_none() && kind == "users" })
+}
+
+#[derive(Template)]
+#[template(path = "records_form.html")]
+struct FormPage<'a> {
+    ctx: &'a Ctx,
+    kind: &'a str,
+    id: Option<i64>,
+    version: i64,
+    fields: Vec<FieldView>,
+    general: Option<String>,
+    password: bool,
 }
 
 async fn new_page(State(s): State<AppState>, ctx: Ctx, Path(kind): Path<String>) -> Response {
@@ -481,16 +831,7 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             let problems = Problems::of(ctx.lang, &e);
             let status = crate::error::ApiError(e).parts().0;
-            let sent = form_to_record::<R>(&f).unwrap_or(Value::Null);
-            let refs = references(s, ctx, R::DEF).await.unwrap_or_default();
-            let mut fields = form_fields::<R>(&sent, &problems, &refs);
-            for fv in &mut fields {
-                if let Some(raw) = get(&f, fv.name)
-                    && fv.kind != "checkbox"
-                {
-                    fv.value = raw.to_owned();
-                }
-            }
+            let fields = form_fields(s, ctx, R::DEF, &Value::Null, Some(&f), &problems).await;
             render_status(
                 status,
                 &FormPage {

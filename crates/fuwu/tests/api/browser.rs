@@ -210,6 +210,25 @@ impl Browser {
         assert!(!p.starts_with("/login"), "{login} could not log in: {}", self.text().await);
     }
 
+    /// Types into a type-ahead picker and taps the offered entry that reads `want`.
+    pub async fn pick(&self, id: &str, typed: &str, want: &str) {
+        self.fill(&format!("[id='{id}']"), typed).await;
+        let mark = format!(
+            "const o = [...document.querySelectorAll(\".pick:has([id='{id}']) li[role=option]\")].find(li => !li.parentNode.hidden && li.parentNode.dataset.q === {typed:?} && li.textContent.includes({want:?}));\
+             if (o) {{ o.dataset.want = '1'; return true; }} return false;"
+        );
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.c.execute(&mark, vec![]).await.expect("js") != json!(true) {
+            assert!(Instant::now() < deadline, "{id}: nothing offered reads {want} after typing {typed}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        self.tap(&format!(".pick:has([id='{id}']) li[data-want]")).await;
+        self.c
+            .execute("document.querySelectorAll('li[data-want]').forEach(l => delete l.dataset.want)", vec![])
+            .await
+            .expect("js");
+    }
+
     pub async fn logout(&self) {
         self.click("form[action='/logout'] button").await;
     }
@@ -480,8 +499,8 @@ async fn the_main_journey_in_chromium() {
     b.check("settings-sla").await;
     b.go("/records/holidays").await;
     b.check("records-holidays").await;
-    b.go("/records/calendars/new").await;
-    b.check("records-calendar-new").await;
+    b.go("/records/calendars").await;
+    b.check("records-calendars").await;
     // English, per user: the same pages, complete.
     b.click("form[action='/account/language'] button").await;
     assert!(b.text().await.contains("Notifications"), "the account page in English");
@@ -537,5 +556,113 @@ async fn a_report_confirmed_through_the_one_time_link() {
         (d["reports"][0]["signer_name"].as_str(), d["reports"][0]["confirm_method"].as_str()),
         (Some("赵超"), Some("link"))
     );
+    b.stop().await;
+}
+
+/// An administrator sets up records by name, as a person would: a site whose
+/// city is found by typing 南京 and picking 江宁区; on a phone, a contract
+/// covering two of the customer's assets picked by serial; a service level
+/// whose targets are typed into the priority table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_administrator_picks_records_by_name_in_chromium() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let mut b = Browser::start(&base).await;
+    b.login("admin", PASSWORD).await;
+
+    // A site: its customer by name, its city by typing 南京 and picking 江宁区.
+    b.go("/records/sites/new").await;
+    b.pick("f-customer_id", "南京市公安", "南京市公安局").await;
+    b.fill("#f-name", "江宁灾备中心").await;
+    b.pick("f-city_code", "南京", "江宁区").await;
+    b.fill("#f-address", "天元东路 1 号").await;
+    b.check("records-site-new").await;
+    b.click("form.record-form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(
+        text.contains("江苏省 南京市 江宁区") && text.contains("南京市公安局") && text.contains("江宁灾备中心"),
+        "the site as created: {text}"
+    );
+    assert!(!text.contains("320115000000"), "no division code in sight: {text}");
+    b.check("records-site-view").await;
+    let site = t.first("/api/v1/sites?q=江宁灾备中心").await;
+    assert_eq!((site["city_code"].as_str(), site["customer_id"].as_i64()), (Some("320115000000"), Some(26)));
+    b.go("/records/sites?q=江宁灾备中心").await;
+    assert!(b.text().await.contains("江苏省 南京市 江宁区"), "the list names the city");
+    b.check("records-sites").await;
+
+    // On a phone: a contract of that customer covering two of its assets, picked by serial.
+    let (_, assets) = t.get("admin", "/api/v1/assets?customer_id=26").await;
+    let assets = assets["items"].as_array().unwrap();
+    assert!(assets.len() >= 2, "the demo customer has two assets");
+    let serial = |i: usize| assets[i]["serial_number"].as_str().unwrap().to_owned();
+    b.c.set_window_size(390, 844).await.unwrap();
+    b.go("/records/contracts/new").await;
+    b.fill("#f-number", "HT-2026-09001").await;
+    b.pick("f-customer_id", "南京市公安", "南京市公安局").await;
+    b.pick("f-service_level_id", "金牌", "金牌服务").await;
+    b.fill("#f-start_date", "2026-01-01").await;
+    b.fill("#f-end_date", "2028-12-31").await;
+    b.pick("f-covered_asset_ids", &serial(0), &serial(0)).await;
+    b.pick("f-covered_asset_ids", &serial(1), &serial(1)).await;
+    let chips =
+        b.c.execute("return document.querySelectorAll('#f-covered_asset_ids-chips li').length", vec![]).await.unwrap();
+    assert_eq!(chips, json!(2), "both assets shown as chosen");
+    b.shot("records-contract-new-phone-picked").await;
+    b.click("form.record-form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains(&serial(0)) && text.contains(&serial(1)) && text.contains("金牌服务"), "{text}");
+    b.c.set_window_size(1280, 900).await.unwrap();
+    b.check("records-contract-view").await;
+    let contract = t.first("/api/v1/contracts?q=HT-2026-09001").await;
+    let mut covered: Vec<i64> =
+        contract["covered_asset_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    covered.sort_unstable();
+    let mut want = vec![assets[0]["id"].as_i64().unwrap(), assets[1]["id"].as_i64().unwrap()];
+    want.sort_unstable();
+    assert_eq!(covered, want);
+
+    // A service level whose targets are typed into the table, in working time.
+    b.go("/records/service-levels/new").await;
+    let active = b.c.execute("return document.querySelector('input[name=active]').checked", vec![]).await.unwrap();
+    assert_eq!(active, json!(true), "a new record starts active");
+    b.fill("#f-code", "CITY").await;
+    b.fill("#f-name", "城市快速服务 7×24").await;
+    b.select("#f-coverage", "7x24").await;
+    b.tap("input[name=onsite_included]").await;
+    for (p, cells) in [
+        ("P1", ["15m", "2h", "4h"]),
+        ("P2", ["30m", "4h", "8h"]),
+        ("P3", ["1h", "8h", "24h"]),
+        ("P4", ["2h", "", "48h"]),
+    ] {
+        for (col, v) in ["response_minutes", "onsite_minutes", "resolution_minutes"].iter().zip(cells) {
+            b.fill(&format!("input[name='targets.{p}.{col}']"), v).await;
+        }
+    }
+    b.fill("input[name='quotas.inspections']", "6").await;
+    b.check("records-level-new").await;
+    b.click("form.record-form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("P1 · 响应 15m · 到场 2h · 解决 4h"), "{text}");
+    assert!(text.contains("P4 · 响应 2h · 到场 – · 解决 48h") && text.contains("巡检 6"), "{text}");
+    b.check("records-level-view").await;
+    let level = t.first("/api/v1/service-levels?q=CITY").await;
+    assert_eq!(
+        level["targets"][0],
+        json!({"priority": "P1", "response_minutes": 15, "onsite_minutes": 120, "resolution_minutes": 240})
+    );
+    assert_eq!(level["coverage"], "7x24");
+    // Edited in the same table.
+    let id = level["id"].as_i64().unwrap();
+    b.go(&format!("/records/service-levels/{id}/edit")).await;
+    b.fill("input[name='targets.P1.response_minutes']", "10分钟").await;
+    b.click("form.record-form button[type=submit]").await;
+    assert!(b.text().await.contains("P1 · 响应 10m · 到场 2h"), "{}", b.text().await);
+    // The other forms, each field labelled and nothing sideways at 360 px.
+    for kind in ["users", "teams", "branches", "partners", "calendars", "contacts", "assets", "projects"] {
+        b.go(&format!("/records/{kind}/new")).await;
+        b.check(&format!("records-{kind}-new")).await;
+    }
     b.stop().await;
 }

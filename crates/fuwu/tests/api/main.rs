@@ -9,6 +9,7 @@ mod access;
 mod accounts;
 mod bad_input;
 mod browser;
+mod choices;
 mod cli;
 mod clocks;
 mod flow;

@@ -220,10 +220,10 @@ async fn record_forms_show_the_apis_messages_beside_the_field() {
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(t.count("/api/v1/customers").await, before + 1);
     let (_, html) = page(&t, &s, "/records/projects/new").await;
-    assert!(
-        html.contains("<select id=\"f-customer_id\"") && html.contains("南京市公安局"),
-        "customers offered by name"
-    );
+    assert!(html.contains("data-pick=\"/api/v1/choices/customers\""), "customers picked by name");
+    let project = t.first("/api/v1/projects?customer_id=26").await;
+    let (_, html) = page(&t, &s, &format!("/records/projects/{}/edit", project["id"])).await;
+    assert!(html.contains("data-chosen=\"南京市公安局"), "the chosen customer is named, not numbered");
     // A stale version: 409 shown on the form, not a crash.
     let (status, html) = post(&t, &s, "/records/customers/1", &format!("name=改名&version=99&csrf={}", s.csrf)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
@@ -234,7 +234,10 @@ async fn live_queues_and_attachments_through_the_pages() {
     let t = TestApp::new(Backend::Sqlite).await;
     let s = session(&t, "kefu", PASSWORD).await;
     let (_, html) = page(&t, &s, "/queues/rows?queue=unassigned").await;
-    assert!(html.contains("class=\"tabs\"") && html.contains("<table>"), "the live fragment has counts and rows");
+    assert!(
+        html.contains("class=\"tabs\"") && html.contains("<table class=\"cards\">"),
+        "the live fragment has counts and rows"
+    );
     let asset = t.first("/api/v1/assets?customer_id=26").await;
     let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": "日志上传", "impact": "minor", "urgency": "low"}))).await;
     let id = e["id"].as_i64().unwrap();
@@ -476,3 +479,73 @@ both!(the_same_form_sent_twice_records_once, |t: TestApp| async move {
     assert_eq!((r1, r2), (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER));
     assert_eq!(t.count("/api/v1/events").await, 3);
 });
+
+/// Without the page script every picker still works: a city by its name, the
+/// targets table in working time; new records start active; every field
+/// problem is in the user's language, beside the field or the cell.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_forms_take_names_and_working_times() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let kefu = session(&t, "kefu", PASSWORD).await;
+    let (_, html) = page(&t, &kefu, "/records/customers/new").await;
+    assert!(html.contains("name=\"active\" checked"), "a new customer starts active");
+    // A city typed by name (what the type-ahead shows) is stored as its code.
+    let form = format!("customer_id=26&name=江宁灾备中心&city_code=江苏省 南京市 江宁区&csrf={}", kefu.csrf);
+    let (status, html) = post(&t, &kefu, "/records/sites", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let site = t.first("/api/v1/sites?q=江宁灾备中心").await;
+    assert_eq!(site["city_code"], "320115000000");
+    let (_, html) = page(&t, &kefu, &format!("/records/sites/{}", site["id"])).await;
+    assert!(html.contains("江苏省 南京市 江宁区") && html.contains("南京市公安局"), "named, not coded");
+    let before = t.count("/api/v1/sites").await;
+    let form = format!("customer_id=26&name=火星站&city_code=火星&csrf={}", kefu.csrf);
+    let (status, html) = post(&t, &kefu, "/records/sites", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let at_city = html.split("name=\"city_code\"").nth(1).unwrap_or_default();
+    assert!(at_city.contains("未知的城市"), "beside the city, in Chinese: {at_city}");
+    assert!(html.contains("value=\"火星\""), "what was typed is kept");
+    assert_eq!(t.count("/api/v1/sites").await, before, "nothing written");
+    // A name already taken: in Chinese, beside the name.
+    let (status, html) = post(&t, &kefu, "/records/customers", &format!("name=南京市公安局&csrf={}", kefu.csrf)).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.split("name=\"name\"").nth(1).unwrap_or_default().contains("已存在"), "{html}");
+    // The targets table: working times per priority; a cell that is not one is named.
+    let admin = session(&t, "admin", PASSWORD).await;
+    let mut form = format!("code=FAST&name=快速&coverage=7x24&onsite_included=on&active=on&csrf={}", admin.csrf);
+    for (p, r, o, z) in
+        [("P1", "15m", "2h", "4h"), ("P2", "30", "4小时", "8h"), ("P3", "1h", "", "1h30m"), ("P4", "2h", "", "48h")]
+    {
+        form.push_str(&format!(
+            "&targets.{p}.response_minutes={r}&targets.{p}.onsite_minutes={o}&targets.{p}.resolution_minutes={z}"
+        ));
+    }
+    let bad = form.replace("targets.P2.resolution_minutes=8h", "targets.P2.resolution_minutes=很快");
+    let (status, html) = post(&t, &admin, "/records/service-levels", &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let cell = html.split("name=\"targets.P2.resolution_minutes\"").nth(1).unwrap_or_default();
+    assert!(cell.starts_with(" value=\"很快\"") && cell.contains("时长格式"), "{cell}");
+    let (status, html) = post(&t, &admin, "/records/service-levels", &form).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let level = t.first("/api/v1/service-levels?q=FAST").await;
+    let minutes: Vec<(i64, Option<i64>, i64)> = level["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["response_minutes"].as_i64().unwrap(),
+                x["onsite_minutes"].as_i64(),
+                x["resolution_minutes"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(minutes, vec![(15, Some(120), 240), (30, Some(240), 480), (60, None, 90), (120, None, 2880)]);
+    assert_eq!(level["active"], true);
+    let (_, html) = page(&t, &admin, &format!("/records/service-levels/{}/edit", level["id"])).await;
+    assert!(html.contains("name=\"targets.P3.resolution_minutes\" value=\"1h30m\""), "shown as working time");
+    // In English for an English user.
+    let (status, _) = post(&t, &admin, "/account/language", &format!("language=en&csrf={}", admin.csrf)).await;
+    assert!(status.is_redirection(), "{status}");
+    let (_, html) = post(&t, &admin, "/records/service-levels", &bad).await;
+    assert!(html.contains("A duration like"), "English messages for English users");
+}
