@@ -837,6 +837,23 @@ pub fn may_add_work(f: &Flow, a: &FlowActor, kind: WorkKind) -> Result<bool, Wor
     Ok(true)
 }
 
+/// Whether an actor may rate the service: a contact of the event's customer,
+/// once it has confirmed the resolution (a rating is kept per event).
+pub fn may_rate(f: &Flow, a: &FlowActor) -> bool {
+    a.role == Role::Customer && matches(Who::Customer, f, a) && f.customer_confirmed
+}
+
+/// A rating is a whole number of stars from 1 to 5.
+pub fn rating_valid(score: i64) -> bool {
+    (1..=5).contains(&score)
+}
+
+/// Whether an actor confirms the service report in the portal (logged in as the
+/// customer's contact, which is the credential, like the one-time link).
+pub fn confirms_in_portal(a: &FlowActor) -> bool {
+    a.role == Role::Customer
+}
+
 /// Who dispatches an event as it is recorded (the hotline's one click): the service centre.
 pub fn dispatches_at_intake(role: Role) -> bool {
     matches!(role, Role::Specialist | Role::Manager)

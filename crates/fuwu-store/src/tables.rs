@@ -477,6 +477,12 @@ pub static NOTIFICATION: TableDef = child(
     &[c("user_id", Int), c("event_id", Int), c("kind", Text), c("title", Text), c("read", Bool), c("deliver_at", Int)],
 );
 
+pub static RATING: TableDef = child(
+    "rating",
+    "ratings",
+    &[c("event_id", Int), c("engineer_id", Int), c("rated_by", Int), c("score", Int), c("comment", Text)],
+);
+
 pub static KNOWLEDGE: TableDef = TableDef {
     entity: "knowledge_article",
     table: "knowledge_articles",
@@ -543,7 +549,17 @@ mod tests {
     #[test]
     fn descriptions_name_their_own_columns() {
         let mut defs: Vec<&TableDef> = ALL.to_vec();
-        defs.extend([&EVENT, &JOURNAL, &APPROVAL, &WORK_RECORD, &REPORT, &ATTACHMENT, &NOTIFICATION, &KNOWLEDGE]);
+        defs.extend([
+            &EVENT,
+            &JOURNAL,
+            &APPROVAL,
+            &WORK_RECORD,
+            &REPORT,
+            &ATTACHMENT,
+            &NOTIFICATION,
+            &KNOWLEDGE,
+            &RATING,
+        ]);
         for d in defs {
             let has = |n: &str| {
                 d.cols.iter().any(|c| c.name == n) || ["id", "created_at", "updated_at", "version"].contains(&n)

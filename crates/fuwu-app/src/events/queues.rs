@@ -174,6 +174,11 @@ pub struct EventDetail {
     pub clocks: Vec<Value>,
     /// Each clock's figures: working and wall time taken, met or breached.
     pub figures: Vec<fuwu_core::sla::Figure>,
+    /// The customer's rating of the service, once given.
+    #[schema(value_type = Option<Object>)]
+    pub rating: Option<Value>,
+    /// Whether the caller may rate the service now.
+    pub may_rate: bool,
 }
 
 /// The clocks' readings and figures now, under the event's calendar (read once).
@@ -212,6 +217,8 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
         journal,
         clocks,
         figures,
+        rating: work::rating(&mut conn, id).await?,
+        may_rate: flow::may_rate(&e.data.flow, &super::flow_actor(c)),
         event: strip_for_customer(c, e),
     })
 }

@@ -763,3 +763,83 @@ pub async fn download(app: &App, c: &Caller, event_id: i64, attachment_id: i64) 
         .map_err(|x| AppError::Internal(format!("attachment file: {x}")))?;
     Ok((a.get("file_name").and_then(Value::as_str).unwrap_or("file").to_owned(), bytes))
 }
+
+/// The customer's contact confirms the current service report in the portal:
+/// their login is the credential (as the one-time link's token is), so no
+/// drawing is needed; the report records who confirmed it and how.
+pub async fn confirm_in_portal(app: &App, c: &Caller, event_id: i64, report_id: i64) -> Result<Value, AppError> {
+    if !flow::confirms_in_portal(&flow_actor(c)) {
+        return Err(AppError::Forbidden("the customer confirms in the portal; staff use the signing page".into()));
+    }
+    let mut tx = app.db.begin().await?;
+    let (e, before) = load(&mut tx, c, event_id).await?;
+    let report = current_report(&mut tx, event_id, report_id).await?;
+    let signer = match crud::get(&mut tx, &tables::USER, c.id().0).await? {
+        Some(u) => u.get("name").and_then(Value::as_str).unwrap_or_default().to_owned(),
+        None => String::new(),
+    };
+    let how = Confirmation { signer: &signer, signature: None, method: "portal" };
+    let out = confirm(&mut tx, app.clock.now(), &e, &before, &flow_actor(c), Some(c.id()), report, how).await?;
+    tx.commit().await?;
+    Ok(out)
+}
+
+/// The customer's rating of the service.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatingInput {
+    /// 1 (poor) to 5 (excellent).
+    pub score: i64,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Rates the service once the resolution is confirmed; rating again replaces the
+/// first rating (one per event), kept with the engineer who held the event.
+pub async fn rate(app: &App, c: &Caller, event_id: i64, mut r: RatingInput) -> Result<Value, AppError> {
+    let mut errs = FieldErrors::new();
+    if !flow::rating_valid(r.score) {
+        errs.add("score", "out_of_range", "score must be between 1 and 5");
+    }
+    errs.opt_text("comment", &mut r.comment, 2_000);
+    errs.into_result()?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (e, _) = load(&mut tx, c, event_id).await?;
+    if !flow::may_rate(&e.data.flow, &flow_actor(c)) {
+        return Err(AppError::Conflict {
+            message: "the service can be rated once the customer has confirmed the resolution".into(),
+            field: None,
+            current: None,
+        });
+    }
+    let row = json!({
+        "event_id": event_id, "engineer_id": e.data.assignee_id, "rated_by": c.id(),
+        "score": r.score, "comment": r.comment,
+    });
+    let existing = children(&mut tx, &tables::RATING, event_id).await?.into_iter().next();
+    let id = match existing {
+        Some(old) => {
+            let id = old.get("id").and_then(Value::as_i64).unwrap_or_default();
+            let version = old.get("version").and_then(Value::as_i64).unwrap_or(1);
+            if !crud::update(&mut tx, &tables::RATING, id, version, &obj(row)?, now.as_millisecond()).await? {
+                return Err(AppError::Conflict {
+                    message: "the rating changed meanwhile".into(),
+                    field: None,
+                    current: None,
+                });
+            }
+            id
+        }
+        None => crud::insert(&mut tx, &tables::RATING, &obj(row)?, now.as_millisecond()).await?,
+    };
+    journal(&mut tx, now, event_id, Some(c.id()), "rating", json!({"score": r.score}), Map::new()).await?;
+    let saved = crud::get(&mut tx, &tables::RATING, id).await?.ok_or(AppError::NotFound("rating"))?;
+    tx.commit().await?;
+    Ok(Value::Object(saved))
+}
+
+/// The event's rating, if the customer gave one.
+pub async fn rating(conn: &mut Conn, event_id: i64) -> Result<Option<Value>, AppError> {
+    Ok(children(conn, &tables::RATING, event_id).await?.into_iter().next().map(Value::Object))
+}

@@ -725,4 +725,28 @@ pub static ENTRIES: &[Entry] = &[
     ("problem.unknown_calendar", "没有这个工作日历", "No such calendar"),
     ("problem.wrong_tier", "须为相应层级的在职工程师", "Must be an active engineer of the right tier"),
     ("problem.choose_one", "请选择其中一项", "Choose exactly one"),
+    // The portal: confirming the report, rating the service.
+    ("report.portal_confirm", "确认服务报告", "Confirm the service report"),
+    (
+        "report.portal_confirm_hint",
+        "以您的账号确认以上服务内容属实",
+        "Confirms with your account that the work above was done",
+    ),
+    ("done.report_confirmed", "已确认服务报告，谢谢！", "The service report is confirmed. Thank you!"),
+    ("done.rated", "感谢您的评价", "Thank you for your rating"),
+    ("rating.title", "服务评价", "Rate the service"),
+    ("rating.score", "满意度（1–5 星）", "Satisfaction (1–5 stars)"),
+    ("rating.comment", "意见或建议", "Comment"),
+    ("rating.submit", "提交评价", "Send the rating"),
+    ("journal.rating", "客户评价", "Customer rating"),
+    (
+        "refusal.rate_after_confirm",
+        "客户确认解决后才能评价",
+        "the service can be rated once the customer has confirmed the resolution",
+    ),
+    (
+        "refusal.portal_confirm_customer",
+        "由客户在门户中确认；服务人员请使用签字页",
+        "the customer confirms in the portal; staff use the signing page",
+    ),
 ];

@@ -15,7 +15,7 @@ use fuwu_app::AppError;
 use fuwu_app::events::act::{ActionInput, act};
 use fuwu_app::events::intake::{NewEvent, knowledge, record, suggest};
 use fuwu_app::events::queues::{self, EventDetail, QueueCount};
-use fuwu_app::events::work::{self, ConfirmationLink, ReportInput, Signature, VisitInput, WorkInput};
+use fuwu_app::events::work::{self, ConfirmationLink, RatingInput, ReportInput, Signature, VisitInput, WorkInput};
 use fuwu_app::events::{self as ev, Event};
 use fuwu_app::records::Stored;
 use fuwu_app::sla::SlaSettings;
@@ -97,6 +97,19 @@ async fn sign(
     JsonBody(sig): JsonBody<Signature>,
 ) -> ApiResult<Json<Value>> {
     Ok(Json(work::sign_report(&s.app, &c, id, rid, sig).await?))
+}
+
+async fn portal_confirm(State(s): State<AppState>, Auth(c): Auth, Ids(id, rid): Ids) -> ApiResult<Json<Value>> {
+    Ok(Json(work::confirm_in_portal(&s.app, &c, id, rid).await?))
+}
+
+async fn rate(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    Id(id): Id,
+    JsonBody(r): JsonBody<RatingInput>,
+) -> ApiResult<Json<Value>> {
+    Ok(Json(work::rate(&s.app, &c, id, r).await?))
 }
 
 async fn link(
@@ -244,6 +257,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
     let detail_s = doc.schema::<EventDetail>();
     let work_in = doc.schema::<WorkInput>();
     let visit_in = doc.schema::<VisitInput>();
+    let rating_in = doc.schema::<RatingInput>();
     let report_in = doc.schema::<ReportInput>();
     let sig = doc.schema::<Signature>();
     let link_s = doc.schema::<ConfirmationLink>();
@@ -354,6 +368,28 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok_status: 201,
         ok: None,
         errors: &[404, 409, 422],
+    });
+    doc.op(Op {
+        method: "post",
+        path: "/api/v1/events/{id}/rating",
+        tag: t,
+        summary: "The customer rates the service (1–5 and a comment) once the resolution is confirmed; again replaces it",
+        params: id(),
+        body: Some(rating_in),
+        ok_status: 200,
+        ok: None,
+        errors: &[404, 409, 422],
+    });
+    doc.op(Op {
+        method: "post",
+        path: "/api/v1/events/{id}/reports/{report_id}/confirmation",
+        tag: t,
+        summary: "The customer's contact confirms the current service report, logged in (the portal's button)",
+        params: ids("report_id"),
+        body: None,
+        ok_status: 200,
+        ok: None,
+        errors: &[403, 404, 409],
     });
     doc.op(Op {
         method: "post",
@@ -534,6 +570,8 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/events/{id}/routing", get(routing))
         .route("/api/v1/events/{id}/work", post(add_work))
         .route("/api/v1/events/{id}/visit", post(visit))
+        .route("/api/v1/events/{id}/rating", post(rate))
+        .route("/api/v1/events/{id}/reports/{report_id}/confirmation", post(portal_confirm))
         .route("/api/v1/events/{id}/reports", post(add_report))
         .route("/api/v1/events/{id}/reports/{report_id}/signature", post(sign))
         .route("/api/v1/events/{id}/reports/{report_id}/confirmation-link", post(link))

@@ -10,7 +10,7 @@ use super::{Ctx, Lite, code, fail, render, render_status};
 use crate::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{Form, Multipart, Path, State};
+use axum::extract::{Form, Multipart, Path, Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get as get_route, post};
@@ -18,7 +18,7 @@ use fuwu_app::AppError;
 use fuwu_app::events::act::ActionInput;
 use fuwu_app::events::choices::{DispatchChoices, EngineerChoice};
 use fuwu_app::events::queues::{EventDetail, detail};
-use fuwu_app::events::work::{self, ReportInput, Signature, VisitInput, WorkInput};
+use fuwu_app::events::work::{self, RatingInput, ReportInput, Signature, VisitInput, WorkInput};
 use fuwu_core::flow::{self, ActionKind, Purpose, WorkKind};
 use fuwu_core::role::{Role, Tier};
 use fuwu_core::routing::Candidate;
@@ -32,6 +32,8 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/act", post(act))
         .route("/events/{id}/work", post(add_work))
         .route("/events/{id}/visit", post(visit))
+        .route("/events/{id}/rating", post(rate))
+        .route("/events/{id}/reports/{rid}/confirm", post(portal_confirm))
         .route("/events/{id}/report", post(report))
         .route("/events/{id}/attachments", post(upload).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)))
         .route("/events/{id}/attachments/{aid}", get_route(download))
@@ -205,6 +207,15 @@ impl EventPage<'_> {
 
     fn report_open(&self) -> Option<&ReportView> {
         self.reports.iter().find(|r| !r.superseded)
+    }
+
+    fn stars(&self, r: &Value) -> String {
+        let n = i(r, "score").clamp(0, 5) as usize;
+        format!("{}{}", "★".repeat(n), "☆".repeat(5 - n))
+    }
+
+    fn rating_comment(&self, r: &Value) -> String {
+        s(r, "comment")
     }
 }
 
@@ -502,8 +513,19 @@ async fn version(State(s_): State<AppState>, Lite(ctx): Lite, Path(id): Path<i64
     }
 }
 
-async fn page(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> Response {
-    show(&s_, &ctx, id, Problems::default(), None).await
+#[derive(serde::Deserialize)]
+struct Done {
+    #[serde(default)]
+    done: Option<String>,
+}
+
+async fn page(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<Done>) -> Response {
+    // A word that what the user just did has been done (only known words; the rest is ignored).
+    let flash = q
+        .done
+        .filter(|d| matches!(d.as_str(), "report_confirmed" | "rated"))
+        .map(|d| ctx.t(&format!("done.{d}")).to_owned());
+    show(&s_, &ctx, id, Problems::default(), flash).await
 }
 
 /// After a form: back to the page, or the page again with the problems beside the fields.
@@ -610,6 +632,36 @@ async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, For
 async fn visit(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
     submit(&s_, &ctx, id, f, |v: VisitInput| async { work::visit_step(&s_.app, &ctx.caller, id, v).await.map(|_| ()) })
         .await
+}
+
+async fn rate(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    let r = match decode::<RatingInput>(&f, &[]) {
+        Ok(input) => work::rate(&s_.app, &ctx.caller, id, input).await.map(|_| ()),
+        Err(e) => Err(e),
+    };
+    match r {
+        Ok(()) => Redirect::to(&format!("/events/{id}?done=rated")).into_response(),
+        r => after(&s_, &ctx, id, r).await,
+    }
+}
+
+/// The customer's button: confirms the service report, then shows the event with a word that it is done.
+async fn portal_confirm(
+    State(s_): State<AppState>,
+    ctx: Ctx,
+    Path((id, rid)): Path<(i64, i64)>,
+    Form(f): Form<Fields>,
+) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    match work::confirm_in_portal(&s_.app, &ctx.caller, id, rid).await {
+        Ok(_) => Redirect::to(&format!("/events/{id}?done=report_confirmed")).into_response(),
+        r => after(&s_, &ctx, id, r.map(|_| ())).await,
+    }
 }
 
 async fn report(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {

@@ -18,7 +18,7 @@ pub type Fields = Vec<(String, String)>;
 /// Fields whose text is one list entry per line.
 const LINES: &[&str] = &["parts_changed", "versions_changed", "tags", "phones", "emails", "cities", "skills"];
 /// Fields that are numbers although their names do not end in `_id`.
-const NUMBERS: &[&str] = &["version", "minutes", "warning_percent"];
+const NUMBERS: &[&str] = &["version", "minutes", "warning_percent", "score"];
 /// Checkboxes: present means true.
 const FLAGS: &[&str] = &["internal", "active", "onsite_included", "official_holidays"];
 

@@ -460,6 +460,11 @@ async fn the_main_journey_in_chromium() {
     assert!(!b.text().await.contains("处理过程"), "customers do not see the internal timeline");
     b.check("portal-event").await;
     b.action("confirm").await;
+    // Then the customer rates the service.
+    assert!(b.text().await.contains("服务评价"), "the rating form after confirming");
+    b.click("form[action$='/rating'] button[type=submit]").await;
+    assert!(b.text().await.contains("感谢您的评价") && b.text().await.contains("★★★★★"));
+    b.check("portal-rated").await;
     b.logout().await;
 
     // 6. The specialist documents and closes.

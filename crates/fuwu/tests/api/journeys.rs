@@ -20,7 +20,11 @@ struct Session {
 }
 
 async fn session(t: &TestApp, login: &str) -> Session {
-    let s = fuwu_app::auth::login(&t.app, login, "fuwu-demo-2026", "test").await.expect("login");
+    session_with(t, login, "fuwu-demo-2026").await
+}
+
+async fn session_with(t: &TestApp, login: &str, password: &str) -> Session {
+    let s = fuwu_app::auth::login(&t.app, login, password, "test").await.expect("login");
     Session { cookie: format!("fuwu_session={}", s.token), csrf: s.csrf }
 }
 
@@ -364,3 +368,67 @@ both!(a_cancelled_events_clocks_are_not_met, |t: TestApp| async move {
     }
     assert!(d["figures"].as_array().unwrap().iter().all(|f| f["met"].is_null()), "{}", d["figures"]);
 });
+
+both!(
+    the_customer_confirms_the_report_and_the_resolution_in_the_portal_and_rates_the_service,
+    |mut t: TestApp| async move {
+        t.customer_login("cust26", NANJING_GOLD).await;
+        let id = onsite_event(&t).await;
+        let (s, r) = t
+        .call("l1.nj1", "POST", &format!("/api/v1/events/{id}/reports"), Some(json!({"kind": "service", "findings": "背板接口松动", "actions_taken": "重新插拔并紧固，阵列恢复正常"})))
+        .await;
+        assert_eq!(s, StatusCode::CREATED, "{r}");
+        let rid = r["id"].as_i64().unwrap();
+        let c = session_with(&t, "cust26", "long-enough-1").await;
+        let (_, html) = page(&t, &c, &format!("/events/{id}")).await;
+        let action = format!("action=\"/events/{id}/reports/{rid}/confirm\"");
+        assert!(
+            html.contains(&action) && html.contains("确认服务报告"),
+            "the visible button posts to the confirmation"
+        );
+        let (s, to, body) = post(&t, &c, &format!("/events/{id}/reports/{rid}/confirm"), &[]).await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (_, html) = page(&t, &c, &to).await;
+        assert!(html.contains("已确认服务报告"), "an acknowledgement");
+        let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+        let rep = d["reports"].as_array().unwrap().iter().find(|x| x["id"] == rid).unwrap().clone();
+        assert_eq!(
+            (rep["state"].as_str(), rep["confirm_method"].as_str()),
+            (Some("confirmed"), Some("portal")),
+            "{rep}"
+        );
+        // A staff member cannot confirm on the customer's behalf this way.
+        let (s, _) = t.call("kefu", "POST", &format!("/api/v1/events/{id}/reports/{rid}/confirmation"), None).await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+
+        ok(&t, "l1.nj1", &id, json!({"action": "finish_onsite"})).await;
+        ok(&t, "l1.nj1", &id, json!({"action": "resolve", "resolution": "紧固背板接口"})).await;
+        let (s, v) = t.call("cust26", "POST", &format!("/api/v1/events/{id}/rating"), Some(json!({"score": 5}))).await;
+        assert_eq!(s, StatusCode::CONFLICT, "not before confirming the resolution: {v}");
+        let (_, d) = t.get("cust26", &format!("/api/v1/events/{id}")).await;
+        let (s, _, body) = post(
+            &t,
+            &c,
+            &format!("/events/{id}/act"),
+            &[("action", "confirm".into()), ("version", d["event"]["version"].to_string())],
+        )
+        .await;
+        assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+        let (_, html) = page(&t, &c, &format!("/events/{id}")).await;
+        assert!(html.contains("服务评价") && html.contains("name=\"score\""), "the rating form");
+        let bad = t.call("cust26", "POST", &format!("/api/v1/events/{id}/rating"), Some(json!({"score": 9}))).await;
+        assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, Some("score"));
+        let (s, to, body) =
+            post(&t, &c, &format!("/events/{id}/rating"), &[("score", "4".into()), ("comment", "工程师很专业".into())])
+                .await;
+        assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, format!("/events/{id}?done=rated").as_str()), "{body}");
+        let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+        assert_eq!(
+            (d["rating"]["score"].as_i64(), d["rating"]["engineer_id"].as_i64()),
+            (Some(4), Some(t.user_id("l1.nj1").await))
+        );
+        assert_eq!(d["rating"]["comment"], "工程师很专业");
+        let diff = fuwu_app::events::queues::verify_journal(&t.app, id.as_i64().unwrap()).await.unwrap();
+        assert_eq!(diff, None);
+    }
+);
