@@ -375,7 +375,8 @@ struct ViewPage<'a> {
     kind: &'a str,
     may_write: bool,
     id: i64,
-    fields: Vec<(&'static str, String)>,
+    /// Each field's parts: text, and the record it links to (or empty).
+    fields: Vec<(&'static str, Vec<(String, String)>)>,
     updated: String,
 }
 
@@ -384,7 +385,32 @@ async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> R
         Ok(it) => {
             let v = serde_json::to_value(&it.data).unwrap_or(Value::Null);
             let labels = Labels::load(s, ctx, R::DEF, &[&v]).await;
-            let fields = R::DEF.cols.iter().map(|c| (c.name, display(ctx, c, v.get(c.name), &labels, true))).collect();
+            // References link to the record they name (when the reader may open it).
+            let fields = R::DEF
+                .cols
+                .iter()
+                .map(|c| {
+                    let links: Vec<(String, String)> = match c.refs {
+                        Some(r) => {
+                            let ids: Vec<i64> = match v.get(c.name) {
+                                Some(Value::Array(a)) => a.iter().filter_map(Value::as_i64).collect(),
+                                Some(x) => x.as_i64().into_iter().collect(),
+                                None => vec![],
+                            };
+                            let slug = KINDS.iter().find(|(_, e)| *e == r.entity).map(|(s, _)| *s);
+                            ids.into_iter()
+                                .map(|id| {
+                                    let known = labels.0.contains_key(&(r.entity, id));
+                                    let href = slug.filter(|_| known).map(|s| format!("/records/{s}/{id}"));
+                                    (labels.label(r.entity, id), href.unwrap_or_default())
+                                })
+                                .collect()
+                        }
+                        None => vec![(display(ctx, c, v.get(c.name), &labels, true), String::new())],
+                    };
+                    (c.name, links)
+                })
+                .collect();
             let may_write = ctx.caller.require(fuwu_app::records::write_cap(R::DEF)).is_ok();
             render(&ViewPage { ctx, kind, may_write, id, fields, updated: ctx.at(&it.updated_at) })
         }
@@ -765,6 +791,12 @@ fn fresh(def: &TableDef) -> Value {
 }
 
 async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i64>) -> Response {
+    // A form nobody could save is not offered: refused as the save would be.
+    if id.is_some()
+        && let Err(e) = ctx.caller.require(fuwu_app::records::write_cap(R::DEF))
+    {
+        return fail(ctx, e);
+    }
     let (current, version) = match id {
         Some(id) => match fuwu_app::records::get::<R>(&s.app, &ctx.caller, id).await {
             Ok(it) => (serde_json::to_value(&it.data).unwrap_or(Value::Null), it.version),

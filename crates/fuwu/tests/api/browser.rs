@@ -482,7 +482,7 @@ async fn the_main_journey_in_chromium() {
     b.check("records-view").await;
     b.go("/records/projects/new").await;
     b.check("records-new").await;
-    b.go("/records/service-levels/1/edit").await;
+    b.go("/records/customers/26/edit").await;
     b.check("records-edit").await;
     b.go("/account").await;
     b.check("account").await;
@@ -579,6 +579,12 @@ async fn an_administrator_picks_records_by_name_in_chromium() {
     b.go("/records/sites/new").await;
     b.pick("f-customer_id", "南京市公安", "南京市公安局").await;
     b.fill("#f-name", "江宁灾备中心").await;
+    // What a phone shows while typing: the city, then its districts.
+    b.c.set_window_size(390, 844).await.unwrap();
+    b.fill("[id='f-city_code']", "南京").await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    b.shot("records-site-city-typeahead-phone").await;
+    b.c.set_window_size(1280, 900).await.unwrap();
     b.pick("f-city_code", "南京", "江宁区").await;
     b.fill("#f-address", "天元东路 1 号").await;
     b.check("records-site-new").await;
@@ -664,6 +670,23 @@ async fn an_administrator_picks_records_by_name_in_chromium() {
     b.fill("input[name='targets.P1.response_minutes']", "10分钟").await;
     b.click("form.record-form button[type=submit]").await;
     assert!(b.text().await.contains("P1 · 响应 10m · 到场 2h"), "{}", b.text().await);
+    // A partner firm covering two cities, picked by name.
+    b.go("/records/partners/new").await;
+    b.fill("#f-name", "苏锡服务有限公司").await;
+    b.pick("f-city_codes", "苏州", "苏州市").await;
+    b.pick("f-city_codes", "无锡", "无锡市").await;
+    b.click("form.record-form button[type=submit]").await;
+    let text = b.text().await;
+    assert!(text.contains("江苏省 苏州市") && text.contains("江苏省 无锡市"), "{text}");
+    let partner = t.first("/api/v1/partners?q=苏锡服务").await;
+    assert_eq!(partner["city_codes"], json!(["320200000000", "320500000000"]));
+    b.go(&format!("/records/partners/{}/edit", partner["id"])).await;
+    let chips =
+        b.c.execute("return [...document.querySelectorAll('#f-city_codes-chips li')].map(l => l.dataset.id)", vec![])
+            .await
+            .unwrap();
+    assert_eq!(chips, json!(["320200000000", "320500000000"]), "the chosen cities, by name, on the form");
+    b.check("records-partner-edit").await;
     // The other forms, each field labelled and nothing sideways at 360 px.
     for kind in ["users", "teams", "branches", "partners", "calendars", "contacts", "assets", "projects"] {
         b.go(&format!("/records/{kind}/new")).await;

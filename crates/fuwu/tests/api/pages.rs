@@ -489,6 +489,9 @@ async fn record_forms_take_names_and_working_times() {
     let kefu = session(&t, "kefu", PASSWORD).await;
     let (_, html) = page(&t, &kefu, "/records/customers/new").await;
     assert!(html.contains("name=\"active\" checked"), "a new customer starts active");
+    // A form nobody could save is not offered.
+    assert_eq!(page(&t, &kefu, "/records/service-levels/1/edit").await.0, StatusCode::FORBIDDEN);
+    assert_eq!(page(&t, &kefu, "/records/users/new").await.0, StatusCode::FORBIDDEN);
     // A city typed by name (what the type-ahead shows) is stored as its code.
     let form = format!("customer_id=26&name=江宁灾备中心&city_code=江苏省 南京市 江宁区&csrf={}", kefu.csrf);
     let (status, html) = post(&t, &kefu, "/records/sites", &form).await;
@@ -497,6 +500,7 @@ async fn record_forms_take_names_and_working_times() {
     assert_eq!(site["city_code"], "320115000000");
     let (_, html) = page(&t, &kefu, &format!("/records/sites/{}", site["id"])).await;
     assert!(html.contains("江苏省 南京市 江宁区") && html.contains("南京市公安局"), "named, not coded");
+    assert!(html.contains("<a href=\"/records/customers/26\">南京市公安局"), "the customer is a link");
     let before = t.count("/api/v1/sites").await;
     let form = format!("customer_id=26&name=火星站&city_code=火星&csrf={}", kefu.csrf);
     let (status, html) = post(&t, &kefu, "/records/sites", &form).await;
