@@ -212,21 +212,29 @@ impl Browser {
 
     /// Types into a type-ahead picker and taps the offered entry that reads `want`.
     pub async fn pick(&self, id: &str, typed: &str, want: &str) {
+        // Forget what an earlier search showed, so only the answer to this typing counts.
+        self.c
+            .execute("document.querySelectorAll('.pick-list').forEach(l => delete l.dataset.q)", vec![])
+            .await
+            .expect("js");
         self.fill(&format!("[id='{id}']"), typed).await;
         let mark = format!(
-            "const o = [...document.querySelectorAll(\".pick:has([id='{id}']) li[role=option]\")].find(li => !li.parentNode.hidden && li.parentNode.dataset.q === {typed:?} && li.textContent.includes({want:?}));\
+            "document.querySelectorAll('li[data-want]').forEach(l => delete l.dataset.want);\
+             const o = [...document.querySelectorAll(\".pick:has([id='{id}']) li[role=option]\")].find(li => !li.parentNode.hidden && li.parentNode.dataset.q === {typed:?} && li.textContent.includes({want:?}));\
              if (o) {{ o.dataset.want = '1'; return true; }} return false;"
         );
         let deadline = Instant::now() + Duration::from_secs(10);
-        while self.c.execute(&mark, vec![]).await.expect("js") != json!(true) {
+        loop {
+            // The list may be redrawn between finding the entry and tapping it: then look again.
+            if self.c.execute(&mark, vec![]).await.expect("js") == json!(true)
+                && let Ok(e) = self.c.find(Locator::Css(&format!(".pick:has([id='{id}']) li[data-want]"))).await
+                && e.click().await.is_ok()
+            {
+                break;
+            }
             assert!(Instant::now() < deadline, "{id}: nothing offered reads {want} after typing {typed}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        self.tap(&format!(".pick:has([id='{id}']) li[data-want]")).await;
-        self.c
-            .execute("document.querySelectorAll('li[data-want]').forEach(l => delete l.dataset.want)", vec![])
-            .await
-            .expect("js");
     }
 
     pub async fn logout(&self) {
