@@ -64,6 +64,26 @@ pub fn city_text(code: &str) -> String {
     if parts.len() == 3 { parts[1..].join(" ") } else { full }
 }
 
+/// What a person typed as search words: each to be found in the record, its
+/// customer's name, or (a city's name) its city.
+pub fn words(q: &str) -> Vec<Word> {
+    q.split_whitespace()
+        .take(4)
+        .map(|w| Word {
+            needle: w.to_owned(),
+            city_prefixes: divisions::search(w, 10)
+                .into_iter()
+                .filter(|d| d.name.contains(w))
+                .map(|d| match d.level {
+                    "province" => d.code[..2].to_owned(),
+                    "city" => d.code[..4].to_owned(),
+                    _ => d.code[..6].to_owned(),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
 /// Records of `entity` matching the query, as the caller may see them.
 pub async fn choices(app: &App, caller: &Caller, entity: &str, q: &ChoiceQuery) -> Result<Vec<Choice>, AppError> {
     let def = KINDS
@@ -77,24 +97,7 @@ pub async fn choices(app: &App, caller: &Caller, entity: &str, q: &ChoiceQuery) 
     if !(1..=max).contains(&limit) {
         return Err(AppError::bad(format!("limit must be between 1 and {max}"), Some("limit")));
     }
-    let words =
-        q.q.as_deref()
-            .unwrap_or_default()
-            .split_whitespace()
-            .take(4)
-            .map(|w| Word {
-                needle: w.to_owned(),
-                city_prefixes: divisions::search(w, 10)
-                    .into_iter()
-                    .filter(|d| d.name.contains(w))
-                    .map(|d| match d.level {
-                        "province" => d.code[..2].to_owned(),
-                        "city" => d.code[..4].to_owned(),
-                        _ => d.code[..6].to_owned(),
-                    })
-                    .collect(),
-            })
-            .collect();
+    let words = words(q.q.as_deref().unwrap_or_default());
     let scope = match def.link {
         Link::Itself => Some((caller.scope(), "id")),
         Link::Column => Some((caller.scope(), "customer_id")),

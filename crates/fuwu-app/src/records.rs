@@ -153,6 +153,21 @@ pub async fn list<R: Resource>(app: &App, caller: &Caller, params: &ListParams) 
     Ok(Page { items, page: spec.offset / spec.limit + 1, per_page: spec.limit, total })
 }
 
+/// A page of records the caller may see, found the way a person searches:
+/// every word typed in the record, its customer's name or its city (the
+/// records pages' search box; `params.q` holds the words).
+pub async fn search<R: Resource>(app: &App, caller: &Caller, params: &ListParams) -> Result<Page<Stored<R>>, AppError> {
+    let def = R::DEF;
+    caller.require(read_cap(def))?;
+    let mut spec = list_spec(caller, def, params)?;
+    spec.words = crate::choices::words(params.q.as_deref().unwrap_or_default());
+    spec.q = None;
+    let mut conn = app.db.reader().acquire().await?;
+    let (rows, total) = crud::list(&mut conn, def, &spec).await?;
+    let items = rows.into_iter().map(Stored::from_map).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page { items, page: spec.offset / spec.limit + 1, per_page: spec.limit, total })
+}
+
 /// Turns client list parameters into a checked list specification.
 /// Checks `page` and `per_page`; returns (page, per_page).
 pub fn page_bounds(p: &ListParams) -> Result<(i64, i64), AppError> {

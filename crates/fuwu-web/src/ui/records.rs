@@ -323,7 +323,7 @@ async fn list_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, q: ListQuery)
         per_page: Some(25),
         filters: BTreeMap::new(),
     };
-    match fuwu_app::records::list::<R>(&s.app, &ctx.caller, &p).await {
+    match fuwu_app::records::search::<R>(&s.app, &ctx.caller, &p).await {
         Ok(page) => {
             let cols = columns::<R>();
             let values: Vec<Value> =

@@ -498,6 +498,11 @@ async fn record_forms_take_names_and_working_times() {
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let site = t.first("/api/v1/sites?q=江宁灾备中心").await;
     assert_eq!(site["city_code"], "320115000000");
+    // The list's search finds it by customer and district, as typed.
+    let (_, html) =
+        page(&t, &kefu, "/records/sites?q=%E5%8D%97%E4%BA%AC%E5%B8%82%E5%85%AC%E5%AE%89%E5%B1%80+%E6%B1%9F%E5%AE%81")
+            .await;
+    assert!(html.contains("江宁灾备中心") && html.contains("共: 1<"), "{html}");
     let (_, html) = page(&t, &kefu, &format!("/records/sites/{}", site["id"])).await;
     assert!(html.contains("江苏省 南京市 江宁区") && html.contains("南京市公安局"), "named, not coded");
     assert!(html.contains("<a href=\"/records/customers/26\">南京市公安局"), "the customer is a link");
