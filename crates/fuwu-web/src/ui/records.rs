@@ -810,7 +810,8 @@ async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
         }
     };
     let fields = form_fields(s, ctx, R::DEF, &current, None, &Problems::default()).await;
-    render(&FormPage { ctx, kind, id, version, fields, general: None, password: id.is_none() && kind == "users" })
+    let password = (id.is_none() && kind == "users").then(String::new);
+    render(&FormPage { ctx, kind, id, version, fields, general: None, password })
 }
 
 #[derive(Template)]
@@ -822,7 +823,8 @@ struct FormPage<'a> {
     version: i64,
     fields: Vec<FieldView>,
     general: Option<String>,
-    password: bool,
+    /// A new user's password field, with its problem (if any).
+    password: Option<String>,
 }
 
 async fn new_page(State(s): State<AppState>, ctx: Ctx, Path(kind): Path<String>) -> Response {
@@ -872,8 +874,8 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
                     id,
                     version,
                     fields,
+                    password: (id.is_none() && kind == "users").then(|| problems.at("password").to_owned()),
                     general: problems.general,
-                    password: id.is_none() && kind == "users",
                 },
             )
         }

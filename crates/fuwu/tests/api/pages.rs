@@ -552,6 +552,13 @@ async fn record_forms_take_names_and_working_times() {
     assert_eq!(level["active"], true);
     let (_, html) = page(&t, &admin, &format!("/records/service-levels/{}/edit", level["id"])).await;
     assert!(html.contains("name=\"targets.P3.resolution_minutes\" value=\"1h30m\""), "shown as working time");
+    // A new user: no role chosen for them; a short password is named beside its field.
+    let (_, html) = page(&t, &admin, "/records/users/new").await;
+    assert!(html.contains("<option value=\"\" selected>请选择…"), "no role is preselected");
+    let form = format!("login=new.eng&name=新工程师&role=engineer&tier=L1&password=short&csrf={}", admin.csrf);
+    let (status, html) = post(&t, &admin, "/records/users", &form).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.split("name=\"password\"").nth(1).unwrap_or_default().contains("太短"), "{html}");
     // In English for an English user.
     let (status, _) = post(&t, &admin, "/account/language", &format!("language=en&csrf={}", admin.csrf)).await;
     assert!(status.is_redirection(), "{status}");
