@@ -25,11 +25,14 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Peers whose `X-Forwarded-For` names the client (default: none).
     pub trusted_proxies: Vec<extract::TrustedProxy>,
+    /// The server's address as users reach it (`https://fuwu.example.com`), for
+    /// links handed out; the request's host when unset.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebConfig {
     fn default() -> Self {
-        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024, trusted_proxies: Vec::new() }
+        WebConfig { cookie_secure: true, max_body_bytes: 1024 * 1024, trusted_proxies: Vec::new(), public_url: None }
     }
 }
 

@@ -51,6 +51,17 @@
   document.querySelectorAll("[data-back]").forEach(function (a) {
     a.addEventListener("click", function (e) { e.preventDefault(); history.back(); });
   });
+  // A copy button: data-copy="#id" copies that field's value.
+  document.querySelectorAll("[data-copy]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () {
+      var f = document.querySelector(b.dataset.copy);
+      if (!f) { return; }
+      f.select();
+      var done = function () { b.textContent = b.dataset.copied || b.textContent; };
+      if (navigator.clipboard) { navigator.clipboard.writeText(f.value).then(done, function () {}); } else { done(); }
+    });
+  });
   // Confirm before submitting a form marked data-confirm.
   document.querySelectorAll("form[data-confirm]").forEach(function (f) {
     f.addEventListener("submit", function (e) { if (!confirm(f.dataset.confirm)) { e.preventDefault(); } });

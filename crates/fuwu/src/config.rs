@@ -153,6 +153,7 @@ impl Config {
             cookie_secure: self.cookie_secure,
             max_body_bytes: self.max_body_bytes,
             trusted_proxies: self.trusted_proxies.clone(),
+            public_url: self.public_url.clone(),
         }
     }
 }

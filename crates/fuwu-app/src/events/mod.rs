@@ -4,6 +4,7 @@
 
 pub mod act;
 pub mod choices;
+pub mod context;
 pub mod intake;
 pub mod queues;
 pub mod sweep;

@@ -179,6 +179,8 @@ pub struct EventDetail {
     pub rating: Option<Value>,
     /// Whether the caller may rate the service now.
     pub may_rate: bool,
+    /// The customer, site, contact, device, project and sibling events beside it.
+    pub context: super::context::EventContext,
 }
 
 /// The clocks' readings and figures now, under the event's calendar (read once).
@@ -219,6 +221,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
         figures,
         rating: work::rating(&mut conn, id).await?,
         may_rate: flow::may_rate(&e.data.flow, &super::flow_actor(c)),
+        context: super::context::of(&mut conn, c, &e).await?,
         event: strip_for_customer(c, e),
     })
 }

@@ -749,4 +749,19 @@ pub static ENTRIES: &[Entry] = &[
         "由客户在门户中确认；服务人员请使用签字页",
         "the customer confirms in the portal; staff use the signing page",
     ),
+    // The event's context panel.
+    ("context.title", "客户与设备", "Customer and device"),
+    ("context.contract", "合同与服务等级", "Contract and service level"),
+    ("context.same_asset_open", "该设备的其他未关闭事件", "Other open events of this device"),
+    ("event.project", "项目", "Project"),
+    // Handing the confirmation link over; the signing page in front of the customer.
+    (
+        "report.link_full",
+        "一次性确认链接（发给客户联系人）",
+        "One-time confirmation link (send it to the customer's contact)",
+    ),
+    ("report.link_copy", "复制链接", "Copy the link"),
+    ("report.link_copied", "已复制", "Copied"),
+    ("report.link_qr", "客户也可用手机扫描二维码", "or let the customer scan the QR code"),
+    ("sign.for_customer", "服务报告客户确认", "Service report: the customer's confirmation"),
 ];

@@ -184,6 +184,8 @@ struct EventPage<'a> {
     may_link: bool,
     /// What `/events/{id}/version` answers while the page is current.
     watch: String,
+    /// A one-time confirmation link just made: its full address, until when, and its QR code (SVG).
+    made_link: Option<(String, String, String)>,
     problems: Problems,
     flash: Option<String>,
 }
@@ -207,6 +209,16 @@ impl EventPage<'_> {
 
     fn report_open(&self) -> Option<&ReportView> {
         self.reports.iter().find(|r| !r.superseded)
+    }
+
+    /// The contract the event was recorded under: number, level, in period, period, on-site included.
+    fn contract_bits(&self) -> (String, String, bool, String, bool) {
+        entitlement_bits(self.d.event.data.entitlement.as_ref())
+    }
+
+    fn contract_dates(&self) -> String {
+        let e = self.d.event.data.entitlement.clone().unwrap_or(Value::Null);
+        format!("{} – {}", s(&e, "start_date"), s(&e, "end_date"))
     }
 
     fn stars(&self, r: &Value) -> String {
@@ -437,6 +449,7 @@ async fn build<'a>(
         may_sign,
         may_link,
         watch,
+        made_link: None,
         problems,
         flash,
         d,
@@ -807,6 +820,7 @@ async fn link(
     State(s_): State<AppState>,
     ctx: Ctx,
     Path((id, rid)): Path<(i64, i64)>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<Fields>,
 ) -> Response {
     if let Err(e) = check_csrf(&ctx, &f) {
@@ -814,14 +828,26 @@ async fn link(
     }
     match work::confirmation_link(&s_.app, &ctx.caller, id, rid).await {
         Ok(l) => {
-            let msg = format!(
-                "{} {} ({} {})",
-                ctx.t("report.link_made"),
-                l.path,
-                ctx.t("report.link_until"),
-                ctx.at(&l.expires_at)
-            );
-            show(&s_, &ctx, id, Problems::default(), Some(msg)).await
+            // The full address to hand over: the configured public one, or the host the engineer used.
+            let base = match &s_.config.public_url {
+                Some(u) => u.trim_end_matches('/').to_owned(),
+                None => {
+                    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
+                    let scheme = if s_.config.cookie_secure { "https" } else { "http" };
+                    format!("{scheme}://{host}")
+                }
+            };
+            let url = format!("{base}{}", l.path);
+            let svg = qrcode::QrCode::new(url.as_bytes())
+                .map(|q| q.render::<qrcode::render::svg::Color>().min_dimensions(180, 180).build())
+                .unwrap_or_default();
+            match build(&s_, &ctx, id, Problems::default(), Some(ctx.t("report.link_made").to_owned())).await {
+                Ok(mut p) => {
+                    p.made_link = Some((url, ctx.at(&l.expires_at), svg));
+                    render(&p)
+                }
+                Err(e) => fail(&ctx, e),
+            }
         }
         Err(e) => after(&s_, &ctx, id, Err(e)).await,
     }

@@ -551,8 +551,18 @@ async fn a_report_confirmed_through_the_one_time_link() {
     b.login("kefu", PASSWORD).await;
     b.go(&format!("/events/{id}")).await;
     b.click("form[action$='/link'] button").await;
-    let text = b.text().await;
-    let path = text.split_whitespace().find(|w| w.starts_with("/confirm/")).expect("the link is shown").to_owned();
+    let url =
+        b.c.find(Locator::Css("#link-url"))
+            .await
+            .expect("the link is shown")
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap_or_default();
+    assert!(url.starts_with(&format!("{base}/confirm/")), "a full address: {url}");
+    assert!(b.c.find(Locator::Css(".qr svg")).await.is_ok(), "with its QR code");
+    b.check("confirmation-link-made").await;
+    let path = url.trim_start_matches(base.as_str()).to_owned();
     b.logout().await;
     // The contact, without an account.
     b.go(&path).await;

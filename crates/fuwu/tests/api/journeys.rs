@@ -432,3 +432,67 @@ both!(
         assert_eq!(diff, None);
     }
 );
+
+both!(the_event_page_shows_the_device_site_contact_and_contract, |t: TestApp| async move {
+    let asset = asset_of(&t, NANJING_GOLD).await;
+    let contact = t.first(&format!("/api/v1/contacts?customer_id={NANJING_GOLD}")).await;
+    let e = record(&t, "kefu", json!({"kind": "fault", "asset_id": asset["id"], "contact_id": contact["id"], "title": "控制器告警", "impact": "moderate", "urgency": "medium"})).await;
+    let other = record(&t, "kefu", json!({"kind": "fault", "asset_id": asset["id"], "title": "同一设备的另一事件", "impact": "minor", "urgency": "low"})).await;
+    let id = e["id"].as_i64().unwrap();
+    let site = t.get("admin", &format!("/api/v1/sites/{}", asset["site_id"])).await.1;
+    let k = session(&t, "kefu").await;
+    let (s, html) = page(&t, &k, &format!("/events/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    let phone = contact["phones"][0].as_str().unwrap();
+    for want in [
+        asset["serial_number"].as_str().unwrap(),
+        asset["software_version"].as_str().unwrap(),
+        asset["config_notes"].as_str().unwrap(),
+        site["address"].as_str().unwrap(),
+        contact["name"].as_str().unwrap(),
+        &format!("href=\"tel:{phone}\""),
+        e["entitlement"]["contract_number"].as_str().unwrap(),
+        e["entitlement"]["level_name"].as_str().unwrap(),
+        &format!("href=\"/events/{}\"", other["id"]),
+    ] {
+        assert!(html.contains(want), "the context panel shows {want}");
+    }
+    // On the phone the same panel is there; a customer sees no dedicated people (routing).
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert!(d["context"]["project"]["implementation_engineer"]["name"].is_string(), "{}", d["context"]);
+});
+
+both!(
+    the_confirmation_link_is_a_full_address_with_a_qr_code_and_the_signing_page_has_no_staff_menu,
+    |t: TestApp| async move {
+        let id = onsite_event(&t).await;
+        let (_, r) = t
+            .call(
+                "l1.nj1",
+                "POST",
+                &format!("/api/v1/events/{id}/reports"),
+                Some(json!({"kind": "service", "findings": "风扇故障", "actions_taken": "更换风扇"})),
+            )
+            .await;
+        let rid = r["id"].as_i64().unwrap();
+        let l = session(&t, "l1.nj1").await;
+        let req = Request::post(format!("/events/{id}/reports/{rid}/link"))
+            .header(header::COOKIE, &l.cookie)
+            .header(header::HOST, "fuwu.example.cn:8443")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf={}", enc(&l.csrf))))
+            .unwrap();
+        let resp = t.router.clone().oneshot(req).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        let html = String::from_utf8_lossy(&resp.into_body().collect().await.unwrap().to_bytes()).into_owned();
+        assert!(html.contains("value=\"https://fuwu.example.cn:8443/confirm/"), "a full address to hand over");
+        assert!(html.contains("<svg") && html.contains("data-copy=\"#link-url\""), "a QR code and a copy button");
+        let (s, html) = page(&t, &l, &format!("/events/{id}/reports/{rid}/sign")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            !html.contains("action=\"/logout\"") && !html.contains("href=\"/queues\""),
+            "no staff menu or logout in front of the customer"
+        );
+        assert!(html.contains("风扇故障"), "the report is there");
+    }
+);
