@@ -125,6 +125,7 @@
     if (many) { holder.hidden = true; } else { holder.type = "hidden"; box.value = holder.dataset.chosen || ""; }
     holder.parentNode.insertBefore(wrap, holder);
     var now = holder.parentNode.querySelector(".pick-now"); if (now) { now.hidden = true; }
+    var hint = holder.parentNode.querySelector(".pick-hint"); if (hint) { box.placeholder = hint.textContent; hint.hidden = true; }
     function sync() {
       holder.value = [].map.call(chips.querySelectorAll("li"), function (li) { return li.dataset.id; }).join("\n");
     }

@@ -705,10 +705,22 @@ async fn an_administrator_picks_records_by_name_in_chromium() {
             .unwrap();
     assert_eq!(chips, json!(["320200000000", "320500000000"]), "the chosen cities, by name, on the form");
     b.check("records-partner-edit").await;
+    // Editing names what is chosen (once) and hides the id behind it.
+    b.go(&format!("/records/sites/{}/edit", site["id"])).await;
+    let shown = b.c.execute("return [document.querySelector('#f-customer_id').value, [...document.querySelectorAll('.pick-now, .pick-hint')].filter(e => e.offsetParent !== null).length]", vec![]).await.unwrap();
+    assert_eq!(shown, json!(["南京市公安局 · 南京公安局 · 政府", 0]), "the chosen customer by name in the box");
+    b.check("records-site-edit").await;
     // The other forms, each field labelled and nothing sideways at 360 px.
     for kind in ["users", "teams", "branches", "partners", "calendars", "contacts", "assets", "projects"] {
         b.go(&format!("/records/{kind}/new")).await;
         b.check(&format!("records-{kind}-new")).await;
     }
+    // The same forms in English.
+    b.click("form[action='/account/language'] button").await;
+    b.go(&format!("/records/service-levels/{id}/edit")).await;
+    assert!(b.text().await.contains("Resolution"), "{}", b.text().await);
+    b.check("records-level-edit-en").await;
+    b.go("/records/sites/new").await;
+    b.check("records-site-new-en").await;
     b.stop().await;
 }
