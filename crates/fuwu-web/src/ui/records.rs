@@ -451,6 +451,8 @@ pub struct FieldView {
     pub rows: Vec<(&'static str, Vec<Cell>)>,
     /// How to fill it in (a catalogue key), if it needs saying.
     pub hint: Option<String>,
+    /// What the value means, always shown (a catalogue key).
+    pub note: Option<&'static str>,
 }
 
 /// The fixed choices of a field, `(value, catalogue key or text)`, if it has them.
@@ -547,6 +549,7 @@ async fn form_fields(
             options: Vec::new(),
             rows: Vec::new(),
             hint: None,
+            note: (def.entity == "contract" && c.name == "covered_project_ids").then_some("pick.note.coverage"),
         };
         // A customer's site, project, asset or contact is chosen among that customer's.
         let scoped = |r: &fuwu_store::tables::Ref| {
@@ -894,4 +897,22 @@ async fn update(
     Form(f): Form<Fields>,
 ) -> Response {
     with_kind!(&ctx, kind.as_str(), |T| save_of::<T>(&s, &ctx, &kind, Some(id), f).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{minutes_text, parse_minutes};
+
+    #[test]
+    fn working_times_as_people_write_them() {
+        for (text, minutes) in
+            [("15m", 15), ("4h", 240), ("1h30m", 90), ("30", 30), ("4小时", 240), ("30分钟", 30), (" 2 h ", 120)]
+        {
+            assert_eq!(parse_minutes(text), Some(minutes), "{text}");
+        }
+        for bad in ["", "很快", "4d", "30s", "1h30"] {
+            assert_eq!(parse_minutes(bad), None, "{bad}");
+        }
+        assert_eq!([15, 60, 90, 2880].map(minutes_text), ["15m", "1h", "1h30m", "48h"]);
+    }
 }
