@@ -55,6 +55,15 @@ both!(namesakes_are_told_apart, |t: TestApp| async move {
     let (_, v) = t.get("kefu", "/api/v1/choices/assets?customer_id=26&limit=50").await;
     let (_, all) = t.get("admin", "/api/v1/assets?customer_id=26").await;
     assert_eq!(ids(&v).len() as i64, all["total"].as_i64().unwrap());
+    // Cities by name: 南京 offers 南京市 first and then its districts; no province, no 市辖区.
+    let (_, v) = t.get("kefu", "/api/v1/divisions?q=南京&pickable=true&limit=20").await;
+    let names: Vec<&str> = v["items"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names[0], "南京市");
+    assert!(names.contains(&"江宁区") && !names.contains(&"市辖区"), "{names:?}");
+    let (_, v) = t.get("kefu", "/api/v1/divisions?q=南京%20江宁&pickable=true").await;
+    assert_eq!(v["items"][0]["full_name"], "江苏省 南京市 江宁区");
+    let (_, v) = t.get("kefu", "/api/v1/divisions?q=江苏&pickable=true").await;
+    assert!(v["items"].as_array().unwrap().iter().all(|d| d["level"] != "province"), "{v}");
     // Bad requests name the parameter; unknown kinds are not found.
     assert_eq!(t.get("kefu", "/api/v1/choices/sites?limit=0").await.0, StatusCode::BAD_REQUEST);
     assert_eq!(t.get("kefu", "/api/v1/choices/sites?colour=red").await.0, StatusCode::BAD_REQUEST);
