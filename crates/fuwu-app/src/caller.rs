@@ -32,7 +32,8 @@ impl Caller {
         if self.can(cap) {
             Ok(())
         } else {
-            Err(AppError::Forbidden(format!("the role {} may not do this", self.actor.role.as_str())))
+            let said = fuwu_core::said::Said::new("role_may_not").with("role", self.actor.role.as_str());
+            Err(AppError::Refused { forbidden: true, said })
         }
     }
 

@@ -34,6 +34,10 @@ pub enum AppError {
     /// 429: too many attempts.
     #[error("{0}")]
     TooMany(String),
+    /// 403 (`forbidden`) or 409: a refusal as a code with parameters; the API
+    /// answers its English text, pages show it in the user's language.
+    #[error("{said}")]
+    Refused { forbidden: bool, said: fuwu_core::said::Said },
     /// 500: logged, answered without details.
     #[error("internal error: {0}")]
     Internal(String),
@@ -46,6 +50,17 @@ impl AppError {
 
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
         AppError::Invalid(FieldErrors::one(field, code, message))
+    }
+}
+
+impl From<fuwu_core::flow::Refusal> for AppError {
+    fn from(r: fuwu_core::flow::Refusal) -> Self {
+        use fuwu_core::flow::Refusal;
+        match r {
+            Refusal::NotAllowed(m) => AppError::Forbidden(m),
+            Refusal::NotNow(m) => AppError::Conflict { message: m, field: None, current: None },
+            Refusal::Said { forbidden, said } => AppError::Refused { forbidden, said },
+        }
     }
 }
 

@@ -80,7 +80,7 @@ pub async fn notify(conn: &mut Conn, at: jiff::Timestamp, users: &[i64], n: &Not
     let payload = serde_json::to_string(n).map_err(|e| AppError::Internal(e.to_string()))?;
     for (id, email, language, active) in people {
         let lang = i18n::language(language.as_deref().unwrap_or("zh-CN"));
-        let row = json!({"user_id": id, "event_id": n.event_id, "kind": n.kind, "title": n.line(lang), "read": false, "deliver_at": n.not_before});
+        let row = json!({"user_id": id, "event_id": n.event_id, "kind": n.kind, "title": n.line(lang), "read": false, "deliver_at": n.not_before, "notice": n});
         if let Value::Object(m) = row {
             crud::insert(conn, &tables::NOTIFICATION, &m, now).await?;
         }
@@ -133,7 +133,15 @@ pub async fn inbox(
         offset,
         ..Default::default()
     };
-    Ok(crud::list(conn, &tables::NOTIFICATION, &spec).await?)
+    // Each title in the reader's language now, from the stored notice (code and parameters).
+    let lang = c.user.data.language;
+    let (mut rows, total) = crud::list(conn, &tables::NOTIFICATION, &spec).await?;
+    for r in &mut rows {
+        if let Some(n) = r.remove("notice").and_then(|v| serde_json::from_value::<Notice>(v).ok()) {
+            r.insert("title".into(), json!(n.line(lang)));
+        }
+    }
+    Ok((rows, total))
 }
 
 /// What both parts of a notice mail say, in the recipient's language.

@@ -387,16 +387,23 @@ pub enum NotifyReason {
 pub enum Refusal {
     /// The actor may not take this action (403).
     NotAllowed(String),
-    /// The event is not in a state, or a guard does not hold (409).
+    /// A guard does not hold (409).
     NotNow(String),
+    /// Coded refusals: not this actor's (403) or not in this state (409).
+    Said { forbidden: bool, said: crate::said::Said },
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::NotAllowed(m) | Refusal::NotNow(m) => f.write_str(m),
+            Refusal::Said { said, .. } => write!(f, "{said}"),
         }
     }
+}
+
+fn code_of<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
 }
 
 /// The result of an allowed action.
@@ -658,10 +665,12 @@ pub fn decide(f: &Flow, action: &Action, actor: &FlowActor) -> Result<Outcome, R
     let kind = action.kind();
     let rule = RULES.iter().find(|r| r.action == kind).ok_or_else(|| Refusal::NotNow("unknown action".into()))?;
     if !rule.who.iter().any(|w| matches(*w, f, actor)) {
-        return Err(Refusal::NotAllowed(format!("{} may not {kind:?} this event", actor.role.as_str())));
+        let said = crate::said::Said::new("not_yours").with("role", actor.role.as_str()).with("action", code_of(&kind));
+        return Err(Refusal::Said { forbidden: true, said });
     }
     if !rule.from.contains(&f.state) {
-        return Err(Refusal::NotNow(format!("cannot {kind:?} while the event is {}", f.state.as_str())));
+        let said = crate::said::Said::new("not_now").with("action", code_of(&kind)).with("state", f.state.as_str());
+        return Err(Refusal::Said { forbidden: false, said });
     }
     (rule.guard)(f, action).map_err(Refusal::NotNow)?;
     Ok(apply(f, action, actor))

@@ -15,6 +15,7 @@ pub mod priority;
 pub mod records;
 pub mod role;
 pub mod routing;
+pub mod said;
 pub mod sla;
 pub mod text;
 

@@ -20,6 +20,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (10, "client_token_partial", include_str!("../migrations/0010_client_token_partial.sql")),
     (11, "approval_request", include_str!("../migrations/0011_approval_request.sql")),
     (12, "ratings", include_str!("../migrations/0012_ratings.sql")),
+    (13, "notification_notice", include_str!("../migrations/0013_notification_notice.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

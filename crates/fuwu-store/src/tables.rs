@@ -474,7 +474,15 @@ pub static ATTACHMENT: TableDef = child(
 pub static NOTIFICATION: TableDef = child(
     "notification",
     "notifications",
-    &[c("user_id", Int), c("event_id", Int), c("kind", Text), c("title", Text), c("read", Bool), c("deliver_at", Int)],
+    &[
+        c("user_id", Int),
+        c("event_id", Int),
+        c("kind", Text),
+        c("title", Text),
+        c("read", Bool),
+        c("deliver_at", Int),
+        c("notice", Json),
+    ],
 );
 
 pub static RATING: TableDef = child(

@@ -69,6 +69,12 @@ impl ApiError {
                 d(StatusCode::UNAUTHORIZED, "unauthenticated", "log in, or send a valid bearer token".into()),
             ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, d(StatusCode::FORBIDDEN, "forbidden", m.clone())),
+            AppError::Refused { forbidden: true, said } => {
+                (StatusCode::FORBIDDEN, d(StatusCode::FORBIDDEN, "forbidden", said.to_string()))
+            }
+            AppError::Refused { forbidden: false, said } => {
+                (StatusCode::CONFLICT, d(StatusCode::CONFLICT, "conflict", said.to_string()))
+            }
             AppError::NotFound(what) => {
                 (StatusCode::NOT_FOUND, d(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")))
             }

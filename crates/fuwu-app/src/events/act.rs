@@ -85,10 +85,7 @@ pub struct ActionInput {
 }
 
 fn refusal(r: Refusal) -> AppError {
-    match r {
-        Refusal::NotAllowed(m) => AppError::Forbidden(m),
-        Refusal::NotNow(m) => AppError::Conflict { message: m, field: None, current: None },
-    }
+    AppError::from(r)
 }
 
 fn reason_of(input: &ActionInput) -> Result<String, AppError> {

@@ -43,10 +43,7 @@ pub struct WorkInput {
 }
 
 fn refusal(r: Refusal) -> AppError {
-    match r {
-        Refusal::NotAllowed(m) => AppError::Forbidden(m),
-        Refusal::NotNow(m) => AppError::Conflict { message: m, field: None, current: None },
-    }
+    AppError::from(r)
 }
 
 fn time(errs: &mut FieldErrors, field: &str, v: &Option<String>) -> Option<jiff::Timestamp> {

@@ -729,4 +729,8 @@ pub static ENTRIES: &[Entry] = &[
     ("report.link_copied", "已复制", "Copied"),
     ("report.link_qr", "客户也可用手机扫描二维码", "or let the customer scan the QR code"),
     ("sign.for_customer", "服务报告客户确认", "Service report: the customer's confirmation"),
+    // Refusals as codes (`said.<code>`), parameters in braces.
+    ("said.role_may_not", "{role}角色无权执行此操作", "the role {role} may not do this"),
+    ("said.not_yours", "{role}不能对此事件执行“{action}”", "{role} may not {action} this event"),
+    ("said.not_now", "事件{state}时不能执行“{action}”", "cannot {action} while the event is {state}"),
 ];

@@ -596,7 +596,7 @@ async fn act(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f):
     match r {
         // The page offered it, the flow now refuses: someone else acted first (or
         // the user's role changed). Show the event as it is now, and say so.
-        Err(e @ (AppError::Forbidden(_) | AppError::Conflict { field: None, .. })) => {
+        Err(e @ (AppError::Forbidden(_) | AppError::Refused { .. } | AppError::Conflict { field: None, .. })) => {
             let status = crate::error::ApiError(e).parts().0;
             let problems = Problems { general: Some(ctx.t("event.action_stale").to_owned()), ..Problems::default() };
             shown(&s_, &ctx, id, problems, None, status).await

@@ -161,6 +161,7 @@ impl Problems {
             AppError::BadRequest { message, field: Some(f) } => {
                 p.fields.insert(f.clone(), fuwu_core::i18n::from_english(lang, message));
             }
+            AppError::Refused { said, .. } => p.general = Some(said.text(lang)),
             other => p.general = Some(fuwu_core::i18n::from_english(lang, &other.to_string())),
         }
         if p.general.is_none() && !p.fields.is_empty() {

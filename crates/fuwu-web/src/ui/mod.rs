@@ -289,6 +289,11 @@ fn html_response(status: StatusCode, html: String) -> Response {
 
 /// An application error as a page: the status and the API's message.
 pub fn fail(ctx: &Ctx, e: AppError) -> Response {
+    // A coded refusal reads in the user's language from the catalogue.
+    let said = match &e {
+        AppError::Refused { said, .. } => Some(said.text(ctx.lang)),
+        _ => None,
+    };
     let (status, detail) = ApiError(e).parts();
     let title = match status {
         StatusCode::NOT_FOUND => ctx.t("error.not_found"),
@@ -299,6 +304,8 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
     };
     let mut message = if status == StatusCode::NOT_FOUND {
         ctx.t("error.not_found_detail").to_owned()
+    } else if let Some(s) = said {
+        s
     } else {
         fuwu_core::i18n::from_english(ctx.lang, &detail.message)
     };

@@ -95,7 +95,7 @@ async fn save(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> Res
     let pct = get(&f, "warning_percent").and_then(|v| v.parse::<i64>().ok()).unwrap_or(-1);
     match fuwu_app::sla::set_settings(&s.app, &ctx.caller, SlaSettings { warning_percent: pct }).await {
         Ok(_) => show(&s, &ctx, Preview::default(), Problems::default(), true).await,
-        Err(e @ AppError::Forbidden(_)) => fail(&ctx, e),
+        Err(e @ (AppError::Forbidden(_) | AppError::Refused { forbidden: true, .. })) => fail(&ctx, e),
         Err(e) => show(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false).await,
     }
 }

@@ -496,3 +496,18 @@ both!(
         assert!(html.contains("风扇故障"), "the report is there");
     }
 );
+
+both!(a_notification_reads_in_the_readers_language_of_the_moment, |t: TestApp| async move {
+    let l1 = t.user_id("l1.nj1").await;
+    let e = fault(&t, "语言测试").await;
+    ok(&t, "kefu", &e["id"], json!({"action": "assign", "target": {"engineer_id": l1}})).await;
+    let (_, v) = t.get("l1.nj1", "/api/v1/notifications").await;
+    let n = v["items"].as_array().unwrap().iter().find(|n| n["event_id"] == e["id"]).unwrap().clone();
+    assert!(n["title"].as_str().unwrap().starts_with("新分派"), "{n}");
+    assert!(n.get("notice").is_none(), "the stored code is not part of the answer");
+    let caller = fuwu_app::auth::bearer(&t.app, &t.token("l1.nj1")).await.unwrap();
+    fuwu_app::users::set_language(&t.app, &caller, fuwu_core::role::Language::En).await.unwrap();
+    let (_, v) = t.get("l1.nj1", "/api/v1/notifications").await;
+    let n = v["items"].as_array().unwrap().iter().find(|n| n["event_id"] == e["id"]).unwrap().clone();
+    assert!(n["title"].as_str().unwrap().starts_with("Assigned to you"), "{n}");
+});

@@ -16,6 +16,7 @@ mod flow;
 mod hardening;
 mod intake;
 mod journeys;
+mod language;
 mod lookup;
 mod mail;
 mod pages;
