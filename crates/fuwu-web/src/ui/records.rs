@@ -433,7 +433,7 @@ pub struct Cell {
 /// One field of a record form.
 pub struct FieldView {
     pub name: &'static str,
-    /// `text`, `number`, `checkbox`, `lines`, `json`, `select`, `ref` (one record),
+    /// `text`, `number`, `checkbox`, `lines`, `json`, `select`, `ref` (one record), `fixed` (shown, kept),
     /// `refs` (a list of records), `city`, `cities`, `targets`, `quotas`.
     pub kind: &'static str,
     pub value: String,
@@ -503,6 +503,7 @@ async fn form_fields(
     current: &Value,
     raw: Option<&Fields>,
     problems: &Problems,
+    editing: bool,
 ) -> Vec<FieldView> {
     // The ids chosen now, as sent or as stored, to name them.
     let mut chosen_values = current.clone();
@@ -570,6 +571,12 @@ async fn form_fields(
             fv.chosen = ids.iter().map(|id| (id.to_string(), labels.label(r.entity, *id))).collect();
             fv.value = ids.iter().map(i64::to_string).collect::<Vec<_>>().join("\n");
             fv.hint = Some(format!("pick.hint.{}", fv.kind));
+            // A record is never moved to another customer: its customer is shown, not offered.
+            if editing && c.name == "customer_id" && def.has_customer() {
+                fv.kind = "fixed";
+                fv.pick.clear();
+                fv.hint = None;
+            }
         } else if let Some(many) = city_col(c.name) {
             fv.kind = if many { "cities" } else { "city" };
             fv.pick = "/api/v1/divisions?pickable=true".into();
@@ -812,7 +819,7 @@ async fn form_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
             (fresh(R::DEF), 0)
         }
     };
-    let fields = form_fields(s, ctx, R::DEF, &current, None, &Problems::default()).await;
+    let fields = form_fields(s, ctx, R::DEF, &current, None, &Problems::default(), id.is_some()).await;
     let password = (id.is_none() && kind == "users").then(String::new);
     render(&FormPage { ctx, kind, id, version, fields, general: None, password })
 }
@@ -868,7 +875,7 @@ async fn save_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: Option<i6
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             let problems = Problems::of(ctx.lang, &e);
             let status = crate::error::ApiError(e).parts().0;
-            let fields = form_fields(s, ctx, R::DEF, &Value::Null, Some(&f), &problems).await;
+            let fields = form_fields(s, ctx, R::DEF, &Value::Null, Some(&f), &problems, id.is_some()).await;
             render_status(
                 status,
                 &FormPage {

@@ -707,8 +707,8 @@ async fn an_administrator_picks_records_by_name_in_chromium() {
     b.check("records-partner-edit").await;
     // Editing names what is chosen (once) and hides the id behind it.
     b.go(&format!("/records/sites/{}/edit", site["id"])).await;
-    let shown = b.c.execute("return [document.querySelector('#f-customer_id').value, [...document.querySelectorAll('.pick-now, .pick-hint')].filter(e => e.offsetParent !== null).length]", vec![]).await.unwrap();
-    assert_eq!(shown, json!(["南京市公安局 · 南京公安局 · 政府", 0]), "the chosen customer by name in the box");
+    let shown = b.c.execute("return [document.querySelector('#f-customer_id').value, document.querySelector('#f-customer_id').readOnly, [...document.querySelectorAll('.pick-now, .pick-hint')].filter(e => e.offsetParent !== null).length]", vec![]).await.unwrap();
+    assert_eq!(shown, json!(["南京市公安局 · 南京公安局 · 政府", true, 0]), "the customer by name, kept");
     b.check("records-site-edit").await;
     // The other forms, each field labelled and nothing sideways at 360 px.
     for kind in ["users", "teams", "branches", "partners", "calendars", "contacts", "assets", "projects"] {

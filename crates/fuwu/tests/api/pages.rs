@@ -223,7 +223,15 @@ async fn record_forms_show_the_apis_messages_beside_the_field() {
     assert!(html.contains("data-pick=\"/api/v1/choices/customers\""), "customers picked by name");
     let project = t.first("/api/v1/projects?customer_id=26").await;
     let (_, html) = page(&t, &s, &format!("/records/projects/{}/edit", project["id"])).await;
-    assert!(html.contains("data-chosen=\"南京市公安局"), "the chosen customer is named, not numbered");
+    assert!(
+        html.contains("id=\"f-customer_id\" value=\"南京市公安局")
+            && html.contains("name=\"customer_id\" value=\"26\""),
+        "the customer is named, not numbered, and kept"
+    );
+    assert!(
+        html.contains("data-pick=\"/api/v1/choices/sites\" data-scope=\"customer_id\""),
+        "its sites among the customer's"
+    );
     // A stale version: 409 shown on the form, not a crash.
     let (status, html) = post(&t, &s, "/records/customers/1", &format!("name=改名&version=99&csrf={}", s.csrf)).await;
     assert_eq!(status, StatusCode::CONFLICT, "{html}");
