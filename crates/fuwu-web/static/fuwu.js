@@ -176,7 +176,9 @@
           if (mine !== seq || document.activeElement !== box) { return; }
           show((v.items || []).map(function (it) {
             return it.code ? { id: it.code, name: it.name, context: it.full_name, text: it.full_name }
-                           : { id: String(it.id), name: it.name, context: it.context, text: it.label };
+                           : { id: String(it.id), name: it.name, context: it.context,
+                               // Among one customer's records the customer goes without saying.
+                               text: holder.dataset.scope ? it.label.replace(/^[^·]*· /, "") : it.label };
           }), typed);
         })
         .catch(function () {});

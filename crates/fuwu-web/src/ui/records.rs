@@ -568,7 +568,12 @@ async fn form_fields(
                     other => other.as_i64().into_iter().collect(),
                 })
                 .unwrap_or_default();
-            fv.chosen = ids.iter().map(|id| (id.to_string(), labels.label(r.entity, *id))).collect();
+            // Among one customer's records the customer goes without saying.
+            let short = |l: String| match l.split_once(" · ") {
+                Some((_, rest)) if !fv.scope.is_empty() => rest.to_owned(),
+                _ => l,
+            };
+            fv.chosen = ids.iter().map(|id| (id.to_string(), short(labels.label(r.entity, *id)))).collect();
             fv.value = ids.iter().map(i64::to_string).collect::<Vec<_>>().join("\n");
             fv.hint = Some(format!("pick.hint.{}", fv.kind));
             // A record is never moved to another customer: its customer is shown, not offered.
