@@ -522,6 +522,31 @@ async fn record_forms_take_names_and_working_times() {
     assert!(at_city.contains("未知的城市"), "beside the city, in Chinese: {at_city}");
     assert!(html.contains("value=\"火星\""), "what was typed is kept");
     assert_eq!(t.count("/api/v1/sites").await, before, "nothing written");
+    // Without the script a contract's coverage is a list of ids, one per line; another customer's is named.
+    let (_, assets) = t.get("admin", "/api/v1/assets?customer_id=26").await;
+    let (a, b) = (assets["items"][0]["id"].as_i64().unwrap(), assets["items"][1]["id"].as_i64().unwrap());
+    let other = t.first("/api/v1/assets?customer_id=27").await["id"].as_i64().unwrap();
+    let contract = |assets: String| {
+        format!(
+            "number=HT-NOJS-1&customer_id=26&service_level_id=1&start_date=2026-01-01&end_date=2026-12-31&covered_asset_ids={}&csrf={}",
+            assets.replace('\n', "%0A"),
+            kefu.csrf
+        )
+    };
+    let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{other}"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.split("name=\"covered_asset_ids\"").nth(1).unwrap_or_default().contains("必须属于同一客户"), "{html}");
+    let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{b}"))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
+    let saved = t.first("/api/v1/contracts?q=HT-NOJS-1").await;
+    let mut covered: Vec<i64> =
+        saved["covered_asset_ids"].as_array().unwrap().iter().map(|v| v.as_i64().unwrap()).collect();
+    covered.sort_unstable();
+    assert_eq!(covered, {
+        let mut w = vec![a, b];
+        w.sort_unstable();
+        w
+    });
     // A name already taken: in Chinese, beside the name.
     let (status, html) = post(&t, &kefu, "/records/customers", &format!("name=南京市公安局&csrf={}", kefu.csrf)).await;
     assert_eq!(status, StatusCode::CONFLICT);
