@@ -74,3 +74,65 @@ pub async fn preview(
     let due = cal.due(start, secs).map_err(|e| AppError::invalid("duration", "no_working_time", e.to_string()))?;
     Ok(due.to_zoned_datetime(cal.tz.clone()).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string())
 }
+
+/// What an import of official days did.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct OfficialDaysImport {
+    /// Days added.
+    pub added: usize,
+    /// Days that replaced an administrator's earlier entry for the same date.
+    pub replaced: usize,
+    /// The years the file covered.
+    pub years: Vec<i16>,
+}
+
+/// Imports a year's official days from a file in the data file's format: all or
+/// nothing (every bad line named, in one 422), each day written through the
+/// record service (validated, audited) in one transaction.
+pub async fn import_official_days(app: &App, c: &Caller, text: &str) -> Result<OfficialDaysImport, AppError> {
+    c.require(crate::records::write_cap(&tables::HOLIDAY))?;
+    let days = calendar::parse_official_days(text).map_err(|problems| {
+        let mut errs = fuwu_core::FieldErrors::new();
+        for (line, message) in problems.into_iter().take(50) {
+            errs.add(format!("line {line}"), "invalid_line", message);
+        }
+        AppError::Invalid(errs)
+    })?;
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let (mut added, mut replaced) = (0, 0);
+    let mut years = std::collections::BTreeSet::new();
+    for day in days {
+        if let Ok(d) = day.date.parse::<jiff::civil::Date>() {
+            years.insert(d.year());
+        }
+        let spec = ListSpec {
+            filters: vec![("date".into(), Val::Text(Some(day.date.clone())))],
+            limit: 1,
+            no_count: true,
+            ..Default::default()
+        };
+        match crud::list(&mut tx, &tables::HOLIDAY, &spec).await?.0.into_iter().next() {
+            Some(old) => {
+                let id = old.get("id").and_then(serde_json::Value::as_i64).unwrap_or_default();
+                let version = old.get("version").and_then(serde_json::Value::as_i64).unwrap_or(1);
+                crate::records::update_in(&mut tx, now, Some(c), id, version, old, day).await?;
+                replaced += 1;
+            }
+            None => {
+                crate::records::create_in(&mut tx, now, Some(c), day).await?;
+                added += 1;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(OfficialDaysImport { added, replaced, years: years.into_iter().collect() })
+}
+
+/// The year whose official days are missing and due to be added (see
+/// `calendar::missing_official_year`), for the administrator's warning.
+pub async fn missing_official_year(app: &App) -> Result<Option<i16>, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let known = holidays(&mut conn).await?.years();
+    Ok(calendar::missing_official_year(fuwu_core::entitlement::service_date(app.clock.now()), &known))
+}

@@ -256,6 +256,40 @@ fn list_spec(caller: &Caller, def: &'static TableDef, p: &ListParams) -> Result<
 }
 
 /// Checks references, same-customer rules and unique keys against the database.
+/// Calendars are named, not numbered: a service level may only name one that
+/// exists (built in, or defined), and a calendar a level uses keeps its name.
+async fn calendar_names(
+    conn: &mut Conn,
+    def: &TableDef,
+    data: &Map<String, Value>,
+    exclude: Option<i64>,
+    errs: &mut FieldErrors,
+) -> Result<(), AppError> {
+    if def.table == tables::SERVICE_LEVEL.table
+        && let Some(name) = data.get("calendar").and_then(Value::as_str)
+        && fuwu_core::calendar::CalendarDef::builtin(name).is_none()
+        && !fuwu_store::events::calendar_exists(conn, name).await?
+    {
+        errs.add("calendar", "unknown_calendar", format!("calendar: there is no calendar named {name}"));
+    }
+    if def.table == tables::CALENDAR.table
+        && let Some(id) = exclude
+        && let Some(old) = crud::get(conn, def, id).await?
+        && let Some(old_name) = old.get("name").and_then(Value::as_str)
+        && data.get("name").and_then(Value::as_str) != Some(old_name)
+    {
+        let used = fuwu_store::events::levels_on_calendar(conn, old_name).await?;
+        if used > 0 {
+            return Err(AppError::Conflict {
+                message: "service levels run on this calendar; it keeps its name".into(),
+                field: Some("name".into()),
+                current: None,
+            });
+        }
+    }
+    Ok(())
+}
+
 async fn check_against_db(
     conn: &mut Conn,
     def: &TableDef,
@@ -290,6 +324,7 @@ async fn check_against_db(
             }
         }
     }
+    calendar_names(conn, def, data, exclude, &mut errs).await?;
     errs.into_result()?;
     for (cols, field) in def.uniques {
         if let Some(other) = crud::find_duplicate(conn, def, cols, data, exclude).await? {

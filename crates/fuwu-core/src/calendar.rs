@@ -320,6 +320,59 @@ pub struct HolidayDay {
     pub name: Option<String>,
 }
 
+/// Reads official days in the format of the data file China's calendar ships in
+/// (`date,weekday,kind,holiday_en,holiday_zh,in_lieu_day`; the header names the
+/// columns, `date` and `kind` are needed, the name is taken from `holiday_zh`,
+/// else `name`, else `holiday_en`). All or nothing: every line's problem, by line number.
+pub fn parse_official_days(text: &str) -> Result<Vec<HolidayDay>, Vec<(usize, String)>> {
+    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let Some((_, header)) = lines.next() else { return Err(vec![(1, "the file is empty".into())]) };
+    let cols: Vec<String> = header.trim_start_matches('\u{feff}').split(',').map(|c| c.trim().to_lowercase()).collect();
+    let at = |name: &str| cols.iter().position(|c| c == name);
+    let (Some(date_col), Some(kind_col)) = (at("date"), at("kind")) else {
+        return Err(vec![(1, "the first line must name the columns date and kind".into())]);
+    };
+    let name_col = at("holiday_zh").or(at("name")).or(at("holiday_en"));
+    let mut days = Vec::new();
+    let mut problems = Vec::new();
+    for (i, line) in lines {
+        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
+        let cell = |c: usize| cells.get(c).copied().unwrap_or("");
+        let kind = match cell(kind_col) {
+            "holiday" => DayKind::Holiday,
+            "adjusted_workday" => DayKind::AdjustedWorkday,
+            other => {
+                problems.push((i + 1, format!("kind must be holiday or adjusted_workday, not {other:?}")));
+                continue;
+            }
+        };
+        let mut day = HolidayDay {
+            date: cell(date_col).to_owned(),
+            kind,
+            name: name_col.map(cell).filter(|n| !n.is_empty()).map(str::to_owned),
+        };
+        match crate::records::Validate::check(&mut day) {
+            Ok(()) => days.push(day),
+            Err(e) => problems.extend(e.0.iter().map(|f| (i + 1, format!("{}: {}", f.field, f.message)))),
+        }
+    }
+    if days.is_empty() && problems.is_empty() {
+        problems.push((1, "the file holds no days".into()));
+    }
+    if problems.is_empty() { Ok(days) } else { Err(problems) }
+}
+
+/// The year whose official days an administrator should add now, if any: the
+/// current year when the table lacks it, and from November the next year (the
+/// State Council announces it each November or December).
+pub fn missing_official_year(today: jiff::civil::Date, known: &[i16]) -> Option<i16> {
+    let year = today.year();
+    if !known.contains(&year) {
+        return Some(year);
+    }
+    (today.month() >= 11 && !known.contains(&(year + 1))).then_some(year + 1)
+}
+
 impl crate::records::Validate for HolidayDay {
     fn check(&mut self) -> Result<(), crate::FieldErrors> {
         let mut e = crate::FieldErrors::new();

@@ -170,6 +170,37 @@ pub async fn due_for_check(conn: &mut Conn, now: i64, limit: i64) -> Result<Vec<
     rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
 }
 
+/// Whether an administrator has defined a calendar of this name.
+pub async fn calendar_exists(conn: &mut Conn, name: &str) -> Result<bool> {
+    let r = sqlx::query("SELECT COUNT(*) FROM calendars WHERE name = $1")
+        .bind(name.to_owned())
+        .fetch_one(conn)
+        .await
+        .map_err(classify)?;
+    Ok(r.try_get::<i64, _>(0)? > 0)
+}
+
+/// How many service levels run on the calendar of this name.
+pub async fn levels_on_calendar(conn: &mut Conn, name: &str) -> Result<i64> {
+    let r = sqlx::query("SELECT COUNT(*) FROM service_levels WHERE calendar = $1")
+        .bind(name.to_owned())
+        .fetch_one(conn)
+        .await
+        .map_err(classify)?;
+    Ok(r.try_get::<i64, _>(0)?)
+}
+
+/// Puts an event's next SLA check off until `at` (it could not be checked now).
+pub async fn postpone_check(conn: &mut Conn, id: i64, at: i64) -> Result<()> {
+    sqlx::query("UPDATE events SET next_check_at = $1 WHERE id = $2")
+        .bind(at)
+        .bind(id)
+        .execute(conn)
+        .await
+        .map_err(classify)?;
+    Ok(())
+}
+
 /// Every event with a pending check is looked at by the next sweep (after the
 /// warning share was lowered).
 pub async fn recheck_all(conn: &mut Conn, now: i64) -> Result<u64> {

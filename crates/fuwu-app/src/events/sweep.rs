@@ -23,6 +23,8 @@ pub struct SweepStats {
     pub warnings: usize,
     pub breaches: usize,
     pub skipped: usize,
+    /// Events that could not be checked (logged, tried again later).
+    pub failed: usize,
 }
 
 const BATCH: i64 = 500;
@@ -83,54 +85,79 @@ pub async fn sweep(app: &App, now: jiff::Timestamp) -> Result<SweepStats, AppErr
         }
         for id in fresh {
             stats.checked += 1;
-            let mut tx = app.db.begin().await?;
-            let (stored, before) = load_raw(&mut tx, id).await?;
-            let mut event = stored.data.clone();
-            let Some(set) = event.clocks.as_mut() else {
-                event.sync();
-                event.next_check_at = None;
-                save_synced(&mut tx, now, &before, &mut event, None, "sla_check", json!({})).await?;
-                tx.commit().await?;
-                continue;
-            };
-            if !calendars.contains_key(&set.calendar) {
-                let cal = crate::calendars::calendar(&mut tx, &set.calendar, "calendar").await?;
-                calendars.insert(set.calendar.clone(), cal);
+            // Each event on its own: one that cannot be swept (a calendar gone, a
+            // broken row) is logged and looked at again later, and the others go on.
+            if let Err(e) = sweep_one(app, id, now, share, &mut calendars, &mut stats).await {
+                tracing::warn!(event = id, error = %e, "the SLA sweep could not check an event; retrying later");
+                stats.failed += 1;
+                let later = now.as_millisecond() + RETRY_MS;
+                let mut conn = app.db.begin().await?;
+                fuwu_store::events::postpone_check(&mut conn, id, later).await?;
+                conn.commit().await?;
             }
-            let Some(cal) = calendars.get(&set.calendar) else { continue };
-            let notes = set.sweep(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
-            let next = set.next_check(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
-            event.sync();
-            event.next_check_at = next.map(|t| t.as_millisecond());
-            let action = if notes.is_empty() { "sla_check" } else { "sla_alert" };
-            match save_synced(&mut tx, now, &before, &mut event, None, action, json!({"at": now.to_string()})).await {
-                Ok(_) => {}
-                Err(AppError::Conflict { .. }) => {
-                    stats.skipped += 1;
-                    continue;
-                }
-                Err(e) => return Err(e),
-            }
-            journal_clocks(&mut tx, now, id, None, &notes).await?;
-            for n in &notes {
-                let breach = n.change == "breach";
-                if breach {
-                    stats.breaches += 1;
-                } else {
-                    stats.warnings += 1;
-                }
-                let who = recipients(&mut tx, &event, n.change).await?;
-                let kind = if breach { "sla_breach" } else { "sla_warning" };
-                let mut notice = Notice::new(kind, &label(n), id, &event.number, &event.title);
-                if n.scope == ClockScope::L2 {
-                    notice = notice.with_extra("notice.tier.l2");
-                }
-                // A 5×8 contract's notices wait for its working hours, unless the event is major.
-                let at = deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?;
-                notice.not_before = (at > now).then(|| at.as_millisecond());
-                notify(&mut tx, now, &who, &notice).await?;
-            }
-            tx.commit().await?;
         }
     }
+}
+
+/// How long an event that could not be swept waits before the next try.
+const RETRY_MS: i64 = 10 * 60 * 1000;
+
+/// Sweeps one event in its own transaction.
+async fn sweep_one(
+    app: &App,
+    id: i64,
+    now: jiff::Timestamp,
+    share: f64,
+    calendars: &mut HashMap<String, Calendar>,
+    stats: &mut SweepStats,
+) -> Result<(), AppError> {
+    let mut tx = app.db.begin().await?;
+    let (stored, before) = load_raw(&mut tx, id).await?;
+    let mut event = stored.data.clone();
+    let Some(set) = event.clocks.as_mut() else {
+        event.sync();
+        event.next_check_at = None;
+        save_synced(&mut tx, now, &before, &mut event, None, "sla_check", json!({})).await?;
+        tx.commit().await?;
+        return Ok(());
+    };
+    if !calendars.contains_key(&set.calendar) {
+        let cal = crate::calendars::calendar(&mut tx, &set.calendar, "calendar").await?;
+        calendars.insert(set.calendar.clone(), cal);
+    }
+    let Some(cal) = calendars.get(&set.calendar) else { return Ok(()) };
+    let notes = set.sweep(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
+    let next = set.next_check(cal, now, share).map_err(|e| AppError::Internal(e.to_string()))?;
+    event.sync();
+    event.next_check_at = next.map(|t| t.as_millisecond());
+    let action = if notes.is_empty() { "sla_check" } else { "sla_alert" };
+    match save_synced(&mut tx, now, &before, &mut event, None, action, json!({"at": now.to_string()})).await {
+        Ok(_) => {}
+        Err(AppError::Conflict { .. }) => {
+            stats.skipped += 1;
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    }
+    journal_clocks(&mut tx, now, id, None, &notes).await?;
+    for n in &notes {
+        let breach = n.change == "breach";
+        if breach {
+            stats.breaches += 1;
+        } else {
+            stats.warnings += 1;
+        }
+        let who = recipients(&mut tx, &event, n.change).await?;
+        let kind = if breach { "sla_breach" } else { "sla_warning" };
+        let mut notice = Notice::new(kind, &label(n), id, &event.number, &event.title);
+        if n.scope == ClockScope::L2 {
+            notice = notice.with_extra("notice.tier.l2");
+        }
+        // A 5×8 contract's notices wait for its working hours, unless the event is major.
+        let at = deliver_at(cal, now, event.major).map_err(|e| AppError::Internal(e.to_string()))?;
+        notice.not_before = (at > now).then(|| at.as_millisecond());
+        notify(&mut tx, now, &who, &notice).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }

@@ -206,3 +206,35 @@ proptest! {
         prop_assert_eq!(c.elapsed(t(0), t(lo)).unwrap() + c.elapsed(t(lo), t(hi)).unwrap(), e2);
     }
 }
+
+#[test]
+fn official_days_read_from_the_data_files_format() {
+    let text = "date,weekday,kind,holiday_en,holiday_zh,in_lieu_day\n\
+                2027-01-01,Fri,holiday,New Year's Day,元旦,no\n\
+                2027-02-07,Sun,adjusted_workday,Spring Festival,春节,no\n";
+    let days = parse_official_days(text).unwrap();
+    assert_eq!(days.len(), 2);
+    assert_eq!(
+        (days[0].date.as_str(), days[0].kind, days[0].name.as_deref()),
+        ("2027-01-01", DayKind::Holiday, Some("元旦"))
+    );
+    assert_eq!(days[1].kind, DayKind::AdjustedWorkday);
+    // Every problem, by line; nothing taken from a file with one.
+    let bad = "date,kind\n2027-13-01,holiday\n2027-02-08,adjusted_workday\n2027-02-09,day_off\n";
+    let p = parse_official_days(bad).unwrap_err();
+    assert_eq!(p.iter().map(|(l, _)| *l).collect::<Vec<_>>(), vec![2, 3, 4], "{p:?}");
+    assert!(parse_official_days("when,what\n").is_err());
+    // The file this product ships parses whole.
+    let shipped = include_str!("../../data/china-holidays-2004-2026.csv");
+    assert!(parse_official_days(shipped).map(|d| d.len() > 500).unwrap_or(false));
+}
+
+#[test]
+fn an_administrator_is_asked_for_next_years_days_from_november() {
+    let d = |s: &str| s.parse::<jiff::civil::Date>().unwrap();
+    let known = [2025, 2026];
+    assert_eq!(missing_official_year(d("2026-10-31"), &known), None);
+    assert_eq!(missing_official_year(d("2026-11-01"), &known), Some(2027));
+    assert_eq!(missing_official_year(d("2027-03-01"), &known), Some(2027), "the year itself is missing");
+    assert_eq!(missing_official_year(d("2026-12-02"), &[2026, 2027]), None);
+}

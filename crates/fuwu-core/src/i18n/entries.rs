@@ -733,4 +733,26 @@ pub static ENTRIES: &[Entry] = &[
     ("said.role_may_not", "{role}角色无权执行此操作", "the role {role} may not do this"),
     ("said.not_yours", "{role}不能对此事件执行“{action}”", "{role} may not {action} this event"),
     ("said.not_now", "事件{state}时不能执行“{action}”", "cannot {action} while the event is {state}"),
+    ("problem.unknown_calendar", "没有这个名称的工作日历", "No calendar of that name"),
+    (
+        "refusal.calendar_in_use",
+        "有服务等级使用此日历，不能改名",
+        "service levels run on this calendar; it keeps its name",
+    ),
+    // Official days: the yearly import and the warning that a year is missing.
+    (
+        "holidays.missing_year",
+        "尚未录入 {year} 年的法定节假日与调休：5×8 合同的 SLA 计时将把节假日当作工作日。请导入国务院公布的安排。",
+        "The official days of {year} are not entered yet: 5×8 SLA clocks would count its holidays as working days. Import them.",
+    ),
+    ("holidays.import", "导入法定节假日（CSV）", "Import official days (CSV)"),
+    (
+        "holidays.file",
+        "文件（CSV，首行为下列列名，每行一天）",
+        "File (CSV: the column names below on the first line, a day a line)",
+    ),
+    ("holidays.import_button", "导入", "Import"),
+    ("holidays.imported", "已导入（新增 / 替换）：", "Imported (added / replaced):"),
+    ("problem.invalid_line", "此行有误", "This line is wrong"),
+    ("problem.not_utf8", "文件须为 UTF-8 编码的文本", "The file must be UTF-8 text"),
 ];

@@ -238,6 +238,21 @@ async fn put_sla(
     Ok(Json(fuwu_app::sla::set_settings(&s.app, &c, m).await?))
 }
 
+async fn import_official_days(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    headers: axum::http::HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<fuwu_app::calendars::OfficialDaysImport>> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !ct.starts_with("text/csv") && !ct.starts_with("text/plain") {
+        return Err(AppError::UnsupportedMediaType("send the file as text/csv".into()).into());
+    }
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| AppError::invalid("file", "not_utf8", "the file must be UTF-8 text (CSV)"))?;
+    Ok(Json(fuwu_app::calendars::import_official_days(&s.app, &c, text).await?))
+}
+
 async fn knowledge_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     let mut text = None;
     for (k, v) in pairs(q)? {
@@ -368,6 +383,18 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok_status: 201,
         ok: None,
         errors: &[404, 409, 422],
+    });
+    let imported = doc.schema::<fuwu_app::calendars::OfficialDaysImport>();
+    doc.op(Op {
+        method: "post",
+        path: "/api/v1/holidays/import",
+        tag: "SLA",
+        summary: "Import official days from the published file (text/csv: date,weekday,kind,holiday_en,holiday_zh,in_lieu_day); all or nothing, each bad line named",
+        params: vec![],
+        body: None,
+        ok_status: 200,
+        ok: Some(imported),
+        errors: &[403, 415, 422],
     });
     doc.op(Op {
         method: "post",
@@ -582,5 +609,6 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/notifications/read", post(mark_read))
         .route("/api/v1/settings/priority-matrix", get(get_matrix).put(put_matrix))
         .route("/api/v1/settings/sla", get(get_sla).put(put_sla))
+        .route("/api/v1/holidays/import", post(import_official_days))
         .route("/api/v1/knowledge", get(knowledge_h))
 }

@@ -16,7 +16,9 @@ use fuwu_app::sla::SlaSettings;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/settings/sla", get_route(page).post(save))
+    Router::new()
+        .route("/settings/sla", get_route(page).post(save))
+        .route("/settings/holidays/import", axum::routing::post(import_days))
 }
 
 #[derive(Deserialize, Default)]
@@ -40,9 +42,28 @@ struct SettingsPage<'a> {
     due: Option<String>,
     problems: Problems,
     saved: bool,
+    /// The year whose official days should be added now, if any.
+    missing_year: Option<i16>,
+    /// What an import of official days just did.
+    imported: Option<fuwu_app::calendars::OfficialDaysImport>,
 }
 
 async fn show(s: &AppState, ctx: &Ctx, p: Preview, problems: Problems, saved: bool) -> Response {
+    shown(s, ctx, p, problems, saved, None).await
+}
+
+async fn shown(
+    s: &AppState,
+    ctx: &Ctx,
+    p: Preview,
+    problems: Problems,
+    saved: bool,
+    imported: Option<fuwu_app::calendars::OfficialDaysImport>,
+) -> Response {
+    let missing_year = match fuwu_app::calendars::missing_official_year(&s.app).await {
+        Ok(y) => y,
+        Err(e) => return fail(ctx, e),
+    };
     let settings = match s.app.db.reader().acquire().await {
         Ok(mut conn) => fuwu_app::sla::settings(&mut conn).await,
         Err(e) => Err(AppError::from(e)),
@@ -80,8 +101,45 @@ async fn show(s: &AppState, ctx: &Ctx, p: Preview, problems: Problems, saved: bo
             due,
             problems,
             saved,
+            missing_year,
+            imported,
         },
     )
+}
+
+/// An administrator imports a year's official days from the published file.
+async fn import_days(State(s): State<AppState>, ctx: Ctx, mut m: axum::extract::Multipart) -> Response {
+    let (mut csrf, mut file) = (String::new(), None);
+    loop {
+        match m.next_field().await {
+            Ok(Some(field)) => match field.name().unwrap_or_default() {
+                "csrf" => csrf = field.text().await.unwrap_or_default(),
+                "file" => file = field.bytes().await.ok(),
+                _ => {}
+            },
+            Ok(None) => break,
+            Err(e) => return fail(&ctx, AppError::bad(format!("upload: {e}"), Some("file"))),
+        }
+    }
+    if let Err(e) = check_csrf(&ctx, &vec![("csrf".into(), csrf)]) {
+        return fail(&ctx, e);
+    }
+    let text = match file.as_deref().map(std::str::from_utf8) {
+        Some(Ok(t)) if !t.trim().is_empty() => t.to_owned(),
+        Some(Err(_)) => {
+            let e = AppError::invalid("file", "not_utf8", "the file must be UTF-8 text (CSV)");
+            return shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None).await;
+        }
+        _ => {
+            let e = AppError::invalid("file", "required", "choose the file to import");
+            return shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None).await;
+        }
+    };
+    match fuwu_app::calendars::import_official_days(&s.app, &ctx.caller, &text).await {
+        Ok(done) => shown(&s, &ctx, Preview::default(), Problems::default(), false, Some(done)).await,
+        Err(e @ (AppError::Forbidden(_) | AppError::Refused { forbidden: true, .. })) => fail(&ctx, e),
+        Err(e) => shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None).await,
+    }
 }
 
 async fn page(State(s): State<AppState>, ctx: Ctx, Query(p): Query<Preview>) -> Response {

@@ -190,3 +190,32 @@ both!(the_warning_share_is_an_admin_setting, |t: TestApp| async move {
     assert!(f.iter().any(|x| x["kind"] == "response" && x["scope"] == "customer" && x["finished"] == false), "{f:?}");
     assert!(f.iter().all(|x| x["wall_seconds"].as_i64().unwrap() >= x["business_seconds"].as_i64().unwrap()));
 });
+
+both!(one_event_the_sweeper_cannot_check_does_not_stop_the_others, |t: TestApp| async move {
+    use fuwu_app::events::sweep::sweep;
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    let mut ids = Vec::new();
+    for title in ["坏的计时", "好的计时"] {
+        let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": asset["id"], "title": title, "impact": "significant", "urgency": "high"}))).await;
+        ids.push(e["id"].as_i64().unwrap());
+    }
+    // The first event's clocks name a calendar that no longer exists (a broken row).
+    let mut tx = t.app.db.begin().await.unwrap();
+    let (stored, _) = fuwu_app::events::load_raw(&mut tx, ids[0]).await.unwrap();
+    let mut clocks = serde_json::to_value(stored.data.clocks.unwrap()).unwrap();
+    clocks["calendar"] = json!("no-such-calendar");
+    sqlx::query("UPDATE events SET clocks = $1 WHERE id = $2")
+        .bind(clocks.to_string())
+        .bind(ids[0])
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{}", ids[1])).await;
+    let start: jiff::Timestamp =
+        clock(&d, "customer", "response")["clock"]["started_at"].as_str().unwrap().parse().unwrap();
+    let s = sweep(&t.app, start.checked_add(jiff::SignedDuration::from_mins(25)).unwrap()).await.unwrap();
+    assert_eq!((s.failed, s.warnings), (1, 1), "the good event is warned, the bad one set aside: {s:?}");
+    let s = sweep(&t.app, start.checked_add(jiff::SignedDuration::from_mins(26)).unwrap()).await.unwrap();
+    assert_eq!(s.failed, 0, "the bad one is tried again later, not at every sweep: {s:?}");
+});

@@ -65,6 +65,9 @@ fn visible(html: &str) -> String {
             tag.find("</script>").map(|j| j + 9)
         } else if tag.starts_with("<style") {
             tag.find("</style>").map(|j| j + 8)
+        } else if tag.starts_with("<code") {
+            // Literal formats users type (a file's column names) are code on purpose.
+            tag.find("</code>").map(|j| j + 7)
         } else if tag.starts_with("<svg") {
             tag.find("</svg>").map(|j| j + 6)
         } else {

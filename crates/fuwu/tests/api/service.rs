@@ -72,6 +72,7 @@ both!(administrators_add_a_new_year_and_their_own_calendars, |t: TestApp| async 
     );
     let (s, v) = t.call("admin", "POST", "/api/v1/calendars", Some(cal.clone())).await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
+    let created = v.clone();
     let (s, v) = t.get("kefu", "/api/v1/sla/due?start=2026-03-02T11:30:00%2B08:00&duration=1h&calendar=%E5%8D%88%E4%BC%91%E6%97%A5%E5%8E%86").await;
     assert_eq!(s, StatusCode::OK, "{v}");
     assert_eq!(v["due"], "2026-03-02T14:00:00+08:00");
@@ -79,6 +80,33 @@ both!(administrators_add_a_new_year_and_their_own_calendars, |t: TestApp| async 
         &t.get("kefu", "/api/v1/sla/due?start=2026-03-02T11:30:00%2B08:00&duration=1h&calendar=nope").await,
         StatusCode::UNPROCESSABLE_ENTITY,
         Some("calendar"),
+    );
+    // A service level names only a calendar that exists, and a calendar in use keeps its name.
+    let (_, level) = t.get("admin", "/api/v1/service-levels/1").await;
+    let mut put = level.clone();
+    for k in ["id", "created_at", "updated_at"] {
+        put.as_object_mut().unwrap().remove(k);
+    }
+    put["calendar"] = serde_json::json!("没有的日历");
+    assert_error(
+        &t.call("admin", "PUT", "/api/v1/service-levels/1", Some(put.clone())).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("calendar"),
+    );
+    put["calendar"] = serde_json::json!("午休日历");
+    let (s, b) = t.call("admin", "PUT", "/api/v1/service-levels/1", Some(put)).await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let v = created;
+    let mut renamed = v.clone();
+    for k in ["id", "created_at", "updated_at"] {
+        renamed.as_object_mut().unwrap().remove(k);
+    }
+    renamed["name"] = serde_json::json!("改名日历");
+    let cal_id = v["id"].as_i64().unwrap();
+    assert_error(
+        &t.call("admin", "PUT", &format!("/api/v1/calendars/{cal_id}"), Some(renamed)).await,
+        StatusCode::CONFLICT,
+        Some("name"),
     );
 });
 
@@ -159,4 +187,56 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
     assert_eq!(s, StatusCode::OK);
     assert!(html.contains("swagger"), "viewer served from the binary");
     assert!(!html.contains("https://"), "nothing fetched from outside");
+});
+
+both!(official_days_are_imported_from_the_published_file, |t: TestApp| async move {
+    use axum::http::header;
+    use tower::ServiceExt;
+    let post = |who: &'static str, body: &'static str| {
+        let req = Request::post("/api/v1/holidays/import")
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.token(who)))
+            .header(header::CONTENT_TYPE, "text/csv")
+            .body(Body::from(body))
+            .unwrap();
+        let router = t.router.clone();
+        async move {
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+        }
+    };
+    let before = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(before["due"], "2027-01-01T10:00:00+08:00");
+    // The administrator of November 2026 is told that 2027 is missing.
+    let mut app = t.app.clone();
+    app.clock = fuwu_store::clock::Clock::fixed("2026-11-15T10:00:00+08:00".parse().unwrap());
+    let router = fuwu_web::router(app, fuwu_web::WebConfig { cookie_secure: true, ..Default::default() });
+    let s = fuwu_app::auth::login(&t.app, "admin", "fuwu-demo-2026", "test").await.unwrap();
+    let page = |router: axum::Router| {
+        let req = Request::get("/settings/sla")
+            .header(header::COOKIE, format!("fuwu_session={}", s.token))
+            .body(Body::empty())
+            .unwrap();
+        async move {
+            String::from_utf8_lossy(&router.oneshot(req).await.unwrap().into_body().collect().await.unwrap().to_bytes())
+                .into_owned()
+        }
+    };
+    assert!(page(router.clone()).await.contains("尚未录入 2027 年的法定节假日"), "the warning");
+
+    assert_eq!(post("kefu", "date,kind\n2027-01-01,holiday\n").await.0, StatusCode::FORBIDDEN);
+    let (s, v) = post("admin", "date,weekday,kind,holiday_en,holiday_zh,in_lieu_day\n2027-01-01,Fri,holiday,New Year's Day,元旦,no\n2027-13-01,Mon,holiday,x,x,no\n2027-02-08,Mon,adjusted_workday,x,x,no\n2027-02-09,Tue,off,x,x,no\n").await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let lines: Vec<&str> =
+        v["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(lines, ["line 3", "line 4", "line 5"], "every bad line named");
+    let same = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(same["due"], before["due"], "nothing taken from a file with a bad line");
+    let (s, v) = post("admin", "date,weekday,kind,holiday_en,holiday_zh,in_lieu_day\n2027-01-01,Fri,holiday,New Year's Day,元旦,no\n2027-02-07,Sun,adjusted_workday,Spring Festival,春节,no\n").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["added"].as_i64(), v["years"].clone()), (Some(2), serde_json::json!([2027])));
+    let after = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(after["due"], "2027-01-04T10:00:00+08:00", "the imported holiday counts at once");
+    assert!(!page(router).await.contains("尚未录入 2027 年"), "the warning is gone");
 });
