@@ -577,3 +577,111 @@ pub async fn knowledge(app: &App, c: &Caller, q: Option<&str>) -> Result<Vec<Val
     };
     Ok(crud::list(&mut conn, &tables::KNOWLEDGE, &spec).await?.0.into_iter().map(Value::Object).collect())
 }
+
+/// A caller the records do not know yet, recorded in one step.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownCaller {
+    /// The caller's organisation (a new customer).
+    pub customer_name: String,
+    /// The person calling (a new contact of that customer).
+    pub contact_name: String,
+    /// The number they called from (any common form).
+    pub phone: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub impact: Impact,
+    pub urgency: Urgency,
+    #[serde(default)]
+    pub client_token: Option<String>,
+}
+
+/// Records a call from someone the records do not know: the customer, the
+/// contact with the phone and the event, in one transaction. The event has no
+/// contract, so on-site work or L2 for it are special cases for the manager.
+pub async fn record_unknown_caller(app: &App, c: &Caller, u: UnknownCaller) -> Result<Stored<Event>, AppError> {
+    c.require(Cap::RecordEvents)?;
+    c.require(Cap::WriteCustomers)?;
+    if let Some(t) = &u.client_token
+        && let Some(found) = recorded_with(app, c, t).await?
+    {
+        return Ok(found);
+    }
+    let now = app.clock.now();
+    let mut tx = app.db.begin().await?;
+    let customer = crate::records::create_in(
+        &mut tx,
+        now,
+        Some(c),
+        fuwu_core::records::Customer {
+            name: u.customer_name,
+            short_name: None,
+            industry: None,
+            notes: None,
+            active: true,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        AppError::Invalid(mut errs) => {
+            for f in errs.0.iter_mut().filter(|f| f.field == "name") {
+                f.field = "customer_name".into();
+            }
+            AppError::Invalid(errs)
+        }
+        AppError::Conflict { message, field: Some(f), current } if f == "name" => {
+            AppError::Conflict { message, field: Some("customer_name".into()), current }
+        }
+        other => other,
+    })?;
+    let contact = crate::records::create_in(
+        &mut tx,
+        now,
+        Some(c),
+        fuwu_core::records::Contact {
+            customer_id: CustomerId(customer.id),
+            site_id: None,
+            name: u.contact_name,
+            title: None,
+            phones: vec![u.phone],
+            emails: vec![],
+            notes: None,
+        },
+    )
+    .await
+    .map_err(|e| match e {
+        // The contact's fields, named as this form names them.
+        AppError::Invalid(mut errs) => {
+            for f in errs.0.iter_mut() {
+                f.field = match f.field.as_str() {
+                    "name" => "contact_name".into(),
+                    p if p.starts_with("phones") => "phone".into(),
+                    other => other.to_owned(),
+                };
+            }
+            AppError::Invalid(errs)
+        }
+        other => other,
+    })?;
+    let input = NewEvent {
+        channel: None,
+        kind: EventKind::Fault,
+        service_mode: None,
+        customer_id: Some(CustomerId(customer.id)),
+        site_id: None,
+        project_id: None,
+        asset_id: None,
+        contact_id: Some(ContactId(contact.id)),
+        title: u.title,
+        description: u.description,
+        impact: u.impact,
+        urgency: u.urgency,
+        dispatch: None,
+        client_token: u.client_token,
+    };
+    let (event, _) = prepare(app, &mut tx, c, input).await?;
+    let saved = write_new(&mut tx, now, c, event, None, None).await?;
+    tx.commit().await?;
+    Ok(saved)
+}

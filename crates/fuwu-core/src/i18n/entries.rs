@@ -755,4 +755,15 @@ pub static ENTRIES: &[Entry] = &[
     ("holidays.imported", "已导入（新增 / 替换）：", "Imported (added / replaced):"),
     ("problem.invalid_line", "此行有误", "This line is wrong"),
     ("problem.not_utf8", "文件须为 UTF-8 编码的文本", "The file must be UTF-8 text"),
+    // An unknown caller, recorded in one step.
+    ("console.unknown_caller", "新来电客户：一步登记", "A caller we do not know: record in one step"),
+    ("console.caller_org", "来电单位", "Caller's organisation"),
+    ("console.caller_name", "来电人", "Caller's name"),
+    ("console.caller_phone", "来电号码", "Caller's number"),
+    (
+        "console.unknown_hint",
+        "将登记新客户、联系人和事件；无合同，现场或二线支持须经理按特殊情况审批。",
+        "Records the customer, the contact and the event; without a contract, on-site or L2 work is a special case for the manager.",
+    ),
+    ("console.record_unknown", "登记客户与事件", "Record customer and event"),
 ];

@@ -19,7 +19,10 @@ use fuwu_core::access::Cap;
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/console", get_route(console)).route("/events/new", post(record))
+    Router::new()
+        .route("/console", get_route(console))
+        .route("/events/new", post(record))
+        .route("/events/new-caller", post(record_unknown))
 }
 
 #[derive(Deserialize)]
@@ -193,6 +196,26 @@ async fn record(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> R
         Ok(e) => Redirect::to(&format!("/events/{}", e.id)).into_response(),
         Err(e) if back_to_portal => super::portal::new_form(&s, &ctx, Problems::of(ctx.lang, &e), f).await,
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
+            show(&s, &ctx, q, None, Problems::of(ctx.lang, &e), f).await
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// A caller nobody knows yet: customer, contact and event recorded in one step.
+async fn record_unknown(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> Response {
+    if let Err(e) = check_csrf(&ctx, &f) {
+        return fail(&ctx, e);
+    }
+    // Shown again on a problem: the search that found nobody (or the number typed).
+    let q = get(&f, "q").filter(|q| !q.trim().is_empty()).or(get(&f, "phone")).unwrap_or_default().to_owned();
+    let outcome = match decode::<fuwu_app::events::intake::UnknownCaller>(&f, &["q"]) {
+        Ok(u) => fuwu_app::events::intake::record_unknown_caller(&s.app, &ctx.caller, u).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
+        Ok(e) => Redirect::to(&format!("/events/{}", e.id)).into_response(),
+        Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { .. })) => {
             show(&s, &ctx, q, None, Problems::of(ctx.lang, &e), f).await
         }
         Err(e) => fail(&ctx, e),

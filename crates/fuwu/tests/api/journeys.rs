@@ -511,3 +511,36 @@ both!(a_notification_reads_in_the_readers_language_of_the_moment, |t: TestApp| a
     let n = v["items"].as_array().unwrap().iter().find(|n| n["event_id"] == e["id"]).unwrap().clone();
     assert!(n["title"].as_str().unwrap().starts_with("Assigned to you"), "{n}");
 });
+
+both!(an_unknown_caller_is_recorded_in_one_step, |t: TestApp| async move {
+    let k = session(&t, "kefu").await;
+    let (_, html) = page(&t, &k, "/console?q=13800001234").await;
+    assert!(
+        html.contains("action=\"/events/new-caller\"") && html.contains("value=\"13800001234\""),
+        "the one-step form, number filled in"
+    );
+    let customers = t.count("/api/v1/customers").await;
+    let form = |phone: &str| {
+        vec![
+            ("customer_name", "镇江市第三人民医院".to_owned()),
+            ("contact_name", "周敏".to_owned()),
+            ("phone", phone.to_owned()),
+            ("title", "备份服务器无法启动".to_owned()),
+            ("impact", "significant".to_owned()),
+            ("urgency", "high".to_owned()),
+        ]
+    };
+    let (s, _, html) = post(&t, &k, "/events/new-caller", &form("12")).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("镇江市第三人民医院"), "what was typed is kept");
+    assert_eq!(t.count("/api/v1/customers").await, customers, "nothing written");
+    let (s, to, body) = post(&t, &k, "/events/new-caller", &form("13800001234")).await;
+    assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
+    let id: i64 = to.trim_start_matches("/events/").parse().unwrap();
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    assert_eq!((d["event"]["entitled"].as_bool(), d["event"]["state"].as_str()), (Some(false), Some("recorded")));
+    assert_eq!(d["context"]["contact"]["name"], "周敏");
+    let (_, card) = t.get("kefu", "/api/v1/lookup?phone=13800001234").await;
+    assert_eq!(card["customers"][0]["customer"]["name"], "镇江市第三人民医院", "the next call finds them");
+    assert_eq!(card["customers"][0]["open_events"][0]["id"], id);
+});
