@@ -72,6 +72,13 @@
   document.addEventListener("submit", function (e) {
     var f = e.target;
     if (!f || e.defaultPrevented || (f.method || "").toLowerCase() !== "post") { return; }
+    // A resting button is not sent: the one pressed goes along as a hidden field.
+    var s = e.submitter;
+    if (s && s.name) {
+      var h = document.createElement("input");
+      h.type = "hidden"; h.name = s.name; h.value = s.value;
+      f.appendChild(h);
+    }
     var buttons = f.querySelectorAll("button[type=submit]");
     buttons.forEach(function (b) { b.disabled = true; });
     setTimeout(function () { buttons.forEach(function (b) { b.disabled = false; }); }, 8000);

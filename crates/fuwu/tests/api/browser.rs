@@ -724,3 +724,84 @@ async fn an_administrator_picks_records_by_name_in_chromium() {
     b.check("records-site-new-en").await;
     b.stop().await;
 }
+
+/// The specialist on a call, in Chromium: a known caller's event recorded and
+/// dispatched in at most six interactions; the repeat call is a follow-up, not a
+/// duplicate; events go to the second suggestion with a reason and to a partner engineer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_specialist_on_a_call_in_chromium() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let base = serve(&t).await;
+    let mut b = Browser::start(&base).await;
+    let (_, contacts) = t.get("admin", "/api/v1/contacts?customer_id=26").await;
+    let phone = contacts["items"][0]["phones"][0].as_str().unwrap().to_owned();
+    b.login("kefu", PASSWORD).await;
+
+    // Counted: type the number, search, type the title, record and dispatch.
+    let mut interactions = 0;
+    b.fill("#q", &phone).await;
+    interactions += 1;
+    b.click("form[role=search] button").await;
+    interactions += 1;
+    // Confirm the device (several stand at the caller's site).
+    let asset = t.first("/api/v1/assets?customer_id=26").await;
+    b.select("form.record select[name=asset_id]", &asset["id"].to_string()).await;
+    interactions += 1;
+    b.fill("form.record input[name=title]", "备份任务失败，日志提示掉盘").await;
+    interactions += 1;
+    b.click("form.record button[name='dispatch.top']").await;
+    interactions += 1;
+    assert!(interactions <= 6, "{interactions} interactions");
+    let first = b.path().await;
+    assert!(first.starts_with("/events/"), "recorded: {first}");
+    let text = b.text().await;
+    assert!(text.contains("已分派"), "dispatched at once: {text}");
+    b.check("event-dispatched-at-once").await;
+
+    // The customer calls again: the card lists the open event; the call is a follow-up.
+    b.go("/console").await;
+    b.fill("#q", &phone).await;
+    b.click("form[role=search] button").await;
+    let text = b.text().await;
+    assert!(text.contains("备份任务失败，日志提示掉盘"), "the open event is on the card: {text}");
+    b.check("console-open-events").await;
+    let id = first.trim_start_matches("/events/").to_owned();
+    b.select("form.record select[name=follow_up]", &id).await;
+    b.fill("form.record input[name=title]", "客户询问处理进度").await;
+    b.click("form.record button[type=submit]:not([name])").await;
+    assert_eq!(b.path().await, first, "back on the event, no new one");
+    assert!(b.text().await.contains("客户询问处理进度"));
+    assert_eq!(t.count("/api/v1/events").await, 1, "no duplicate");
+
+    // Another event: to the second suggestion, with a reason (without one it is refused and the choice kept).
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": t.first("/api/v1/assets?customer_id=26").await["id"], "title": "第二建议", "impact": "moderate", "urgency": "medium"}))).await;
+    let second = e["routing"]["candidates"][1]["engineer_id"].as_i64().unwrap();
+    b.go(&format!("/events/{}", e["id"])).await;
+    b.open("assign").await;
+    b.tap(&format!("input[name=pick][value='engineer:{second}']")).await;
+    b.click("form:has(input[name=action][value=assign]) button[type=submit]").await;
+    let kept = b.c.find(Locator::Css(&format!("input[name=pick][value='engineer:{second}']"))).await.unwrap();
+    assert_eq!(kept.prop("checked").await.unwrap().as_deref(), Some("true"), "the choice is kept");
+    b.drain_log().await; // the refused post's 422 is expected
+    b.open("assign").await;
+    b.fill("#assign-reason", "熟悉该客户的容灾环境").await;
+    b.click("form:has(input[name=action][value=assign]) button[type=submit]").await;
+    assert!(b.text().await.contains("已分派"));
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{}", e["id"])).await;
+    assert_eq!(d["event"]["assignee_id"], second);
+
+    // And one to a partner engineer, from the list of everyone.
+    let (_, e) = t.call("kefu", "POST", "/api/v1/events", Some(json!({"kind": "fault", "asset_id": t.first("/api/v1/assets?customer_id=26").await["id"], "title": "合作伙伴", "impact": "moderate", "urgency": "medium"}))).await;
+    let partner = t.user_id("partner1").await;
+    b.go(&format!("/events/{}", e["id"])).await;
+    b.open("assign").await;
+    b.tap("input[name=pick][value=other]").await;
+    b.select("#assign-other", &format!("engineer:{partner}")).await;
+    b.fill("#assign-reason", "当地合作伙伴可当天到场").await;
+    b.check("event-assign-other").await;
+    b.click("form:has(input[name=action][value=assign]) button[type=submit]").await;
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{}", e["id"])).await;
+    assert_eq!(d["event"]["assignee_id"], partner);
+    b.drain_log().await;
+    b.stop().await;
+}
