@@ -733,7 +733,6 @@ pub static ENTRIES: &[Entry] = &[
     ("said.role_may_not", "{role}角色无权执行此操作", "the role {role} may not do this"),
     ("said.not_yours", "{role}不能对此事件执行“{action}”", "{role} may not {action} this event"),
     ("said.not_now", "事件{state}时不能执行“{action}”", "cannot {action} while the event is {state}"),
-    ("problem.unknown_calendar", "没有这个名称的工作日历", "No calendar of that name"),
     (
         "refusal.calendar_in_use",
         "有服务等级使用此日历，不能改名",
