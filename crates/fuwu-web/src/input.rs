@@ -1,14 +1,15 @@
 //! The one gate every request's text passes before any handler: the query
 //! string, JSON bodies and form bodies. Text a database cannot hold (a NUL
 //! character: PostgreSQL refuses it, SQLite would keep it, so data could not
-//! move between the two) is refused with 422 naming the field, so handlers and
-//! their extractors never see it.
+//! move between the two) is refused with 422 naming the field; a query
+//! parameter given twice is refused with 400 naming it (instead of one of the
+//! values silently winning). Handlers and their extractors never see either.
 
 use crate::AppState;
 use crate::error::ApiError;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use fuwu_app::AppError;
@@ -16,6 +17,7 @@ use fuwu_core::i18n;
 use fuwu_core::role::Language;
 use fuwu_core::text::storable;
 use serde_json::Value;
+use std::collections::HashSet;
 
 /// Middleware: checks the query string and JSON / form bodies.
 pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -62,11 +64,16 @@ fn nul_error(field: &str) -> AppError {
     AppError::invalid(field, "unstorable_text", format!("{field}: text must not contain the NUL character (U+0000)"))
 }
 
-/// The query string: no NUL in names or values.
+/// The query string: each parameter at most once (names ending in `[]` are
+/// lists), no NUL in names or values.
 fn check_query(q: &str) -> Result<(), AppError> {
+    let mut seen = HashSet::new();
     for (k, v) in form_urlencoded::parse(q.as_bytes()) {
         if !storable(&k) || !storable(&v) {
             return Err(nul_error(&k.replace('\0', "")));
+        }
+        if !k.ends_with("[]") && !seen.insert(k.clone()) {
+            return Err(AppError::bad(format!("the query parameter {k} is given more than once"), Some(&k)));
         }
     }
     Ok(())
@@ -111,7 +118,7 @@ fn refuse(api: bool, e: AppError) -> Response {
     }
     let (status, detail) = e.parts();
     let field = detail.field.unwrap_or_default();
-    let key = "error.unstorable_text";
+    let key = if status == StatusCode::BAD_REQUEST { "error.repeated_parameter" } else { "error.unstorable_text" };
     let text = format!(
         "<!doctype html><meta charset=\"utf-8\"><title>{}</title><p>{}: {}</p><p>{}: {}</p>",
         i18n::t(Language::ZhCn, "error.invalid"),
@@ -150,5 +157,7 @@ mod tests {
         assert_eq!(form_nul(b"csrf=x&login=a%00b").as_deref(), Some("login"));
         assert_eq!(form_nul(b"csrf=x&login=ab"), None);
         assert!(check_query("q=a%00").is_err());
+        assert!(check_query("page=1&page=2").is_err());
+        assert!(check_query("tags[]=a&tags[]=b&page=1").is_ok());
     }
 }

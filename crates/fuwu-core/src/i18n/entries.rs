@@ -61,6 +61,7 @@ pub static ENTRIES: &[Entry] = &[
         "内容含有不允许的字符（NUL），字段",
         "The text holds a character that is not allowed (NUL), field",
     ),
+    ("error.repeated_parameter", "查询参数重复", "A query parameter is given more than once"),
     ("problem.unstorable_text", "含有不允许的字符（NUL）", "Holds a character that is not allowed (NUL)"),
     ("error.internal", "系统错误，请稍后再试", "Something went wrong; please try again later"),
     ("common.back", "返回", "Back"),

@@ -1,7 +1,7 @@
 //! The service-request flow's endpoints.
 
 use super::doc::{Doc, Op, page_of, path_param, query_param};
-use super::records::{Pairs, list_params, pairs};
+use super::records::{Pairs, list_params, paging, pairs};
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Auth, Id, Ids, JsonBody};
@@ -188,10 +188,8 @@ async fn download(State(s): State<AppState>, Auth(c): Auth, Ids(id, aid): Ids) -
 }
 
 async fn notifications(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
-    let p = list_params(pairs(q)?)?;
-    let per_page = p.per_page.unwrap_or(50).clamp(1, 200);
-    let page = p.page.unwrap_or(1).max(1);
-    let (items, total) = fuwu_app::mail::inbox(&s.app, &c, per_page, (page - 1) * per_page).await?;
+    let (page, per_page) = paging(pairs(q)?, &[])?.0;
+    let (items, total) = fuwu_app::mail::inbox(&s.app, &c, per_page, (page - 1).saturating_mul(per_page)).await?;
     let unread = fuwu_app::mail::unread(&s.app, &c).await?;
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page, "total": total, "unread": unread})))
 }

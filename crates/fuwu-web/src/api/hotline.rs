@@ -1,7 +1,7 @@
 //! The entitlement lookup, administrative divisions and the audit trail.
 
 use super::doc::{Doc, Op, path_param, query_param};
-use super::records::{Pairs, pairs};
+use super::records::{Pairs, paging, pairs};
 use crate::AppState;
 use crate::error::ApiResult;
 use crate::extract::Auth;
@@ -76,24 +76,21 @@ async fn division_h(Auth(_c): Auth, Path(code): Path<String>) -> ApiResult<Json<
 
 async fn audit_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
     c.require(Cap::ReadAudit)?;
-    let (mut entity, mut entity_id, mut page, mut per_page) = (None, None, 1i64, 50i64);
-    for (k, v) in pairs(q)? {
-        let int =
-            |name: &str| v.parse::<i64>().map_err(|_| AppError::bad(format!("{name} must be an integer"), Some(name)));
-        match k.as_str() {
-            "entity" => entity = Some(v.clone()),
-            "entity_id" => entity_id = Some(int("entity_id")?),
-            "page" => page = int("page")?.max(1),
-            "per_page" => per_page = int("per_page")?.clamp(1, 200),
-            other => {
-                return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into());
-            }
+    let ((page, per_page), rest) = paging(pairs(q)?, &["entity", "entity_id"])?;
+    let (mut entity, mut entity_id) = (None, None);
+    for (k, v) in rest {
+        if k == "entity" {
+            entity = Some(v);
+        } else {
+            entity_id =
+                Some(v.parse::<i64>().map_err(|_| AppError::bad("entity_id must be an integer", Some("entity_id")))?);
         }
     }
     let mut conn = s.app.db.reader().acquire().await.map_err(AppError::from)?;
-    let items = fuwu_store::audit::list(&mut conn, entity.as_deref(), entity_id, per_page, (page - 1) * per_page)
-        .await
-        .map_err(AppError::from)?;
+    let items =
+        fuwu_store::audit::list(&mut conn, entity.as_deref(), entity_id, per_page, (page - 1).saturating_mul(per_page))
+            .await
+            .map_err(AppError::from)?;
     Ok(Json(json!({"items": items, "page": page, "per_page": per_page})))
 }
 

@@ -36,6 +36,29 @@ pub fn list_params(q: Vec<(String, String)>) -> Result<ListParams, ApiError> {
     Ok(p)
 }
 
+/// `(page, per_page)`.
+pub type PageBounds = (i64, i64);
+
+/// `page` and `per_page` of a list that has no search or filters of its own,
+/// checked like every list's (page ≥ 1, per_page 1–200); the parameters named
+/// in `also` are handed back; any other is refused (400 naming it).
+pub fn paging(q: Vec<(String, String)>, also: &[&str]) -> Result<(PageBounds, Vec<(String, String)>), ApiError> {
+    let mut p = ListParams::default();
+    let mut rest = Vec::new();
+    let int = |name: &str, v: &str| {
+        v.parse::<i64>().map_err(|_| ApiError(AppError::bad(format!("{name} must be an integer"), Some(name))))
+    };
+    for (k, v) in q {
+        match k.as_str() {
+            "page" => p.page = Some(int("page", &v)?),
+            "per_page" => p.per_page = Some(int("per_page", &v)?),
+            other if also.contains(&other) => rest.push((k, v)),
+            other => return Err(AppError::bad(format!("unknown parameter {other}"), Some(other)).into()),
+        }
+    }
+    Ok((rec::page_bounds(&p)?, rest))
+}
+
 /// The query string as pairs; a malformed one is a 400.
 pub type Pairs = Result<Query<Vec<(String, String)>>, axum::extract::rejection::QueryRejection>;
 

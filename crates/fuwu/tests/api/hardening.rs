@@ -242,3 +242,37 @@ async fn database_error_text_never_reaches_a_client() {
         detail.message
     );
 }
+
+both!(audit_and_notification_lists_check_their_parameters, |t: TestApp| async move {
+    for list in ["/api/v1/audit", "/api/v1/notifications"] {
+        for q in ["page=9223372036854775807", "page=4611686018427387904&per_page=200", "page=99999"] {
+            let (s, v) = t.get("admin", &format!("{list}?{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{list}?{q}: {v}");
+            assert_eq!(v["items"].as_array().unwrap().len(), 0, "{list}?{q}: a page past the end is empty");
+        }
+        assert_error(
+            &t.get("admin", &format!("{list}?per_page=1000")).await,
+            StatusCode::BAD_REQUEST,
+            Some("per_page"),
+        );
+        assert_error(&t.get("admin", &format!("{list}?per_page=0")).await, StatusCode::BAD_REQUEST, Some("per_page"));
+        assert_error(&t.get("admin", &format!("{list}?page=0")).await, StatusCode::BAD_REQUEST, Some("page"));
+        assert_error(&t.get("admin", &format!("{list}?colour=red")).await, StatusCode::BAD_REQUEST, Some("colour"));
+        assert_error(&t.get("admin", &format!("{list}?q=x")).await, StatusCode::BAD_REQUEST, Some("q"));
+        assert_error(&t.get("admin", &format!("{list}?page=1&page=2")).await, StatusCode::BAD_REQUEST, Some("page"));
+    }
+    let (s, v) = t.get("admin", "/api/v1/audit?per_page=1").await;
+    assert_eq!((s, v["items"].as_array().unwrap().len()), (StatusCode::OK, 1), "{v}");
+    // Repeated parameters are refused everywhere, naming the parameter.
+    for path in [
+        "/api/v1/customers?q=a&q=b",
+        "/api/v1/customers?customer_id=1&customer_id=2",
+        "/api/v1/events?queue=mine&queue=open",
+        "/api/v1/lookup?phone=13800138000&phone=13900139000",
+    ] {
+        let got = t.get("kefu", path).await;
+        assert_error(&got, StatusCode::BAD_REQUEST, None);
+        let name = path.split('?').nth(1).unwrap().split('=').next().unwrap();
+        assert_eq!(got.1["error"]["field"], name, "{path}: {}", got.1);
+    }
+});
