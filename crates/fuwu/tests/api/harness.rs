@@ -26,7 +26,9 @@ pub struct TestApp {
     dir: Option<std::path::PathBuf>,
 }
 
-/// Runs a test body on SQLite, and on PostgreSQL when it is configured.
+/// Runs a test body on SQLite and on PostgreSQL (`FUWU_TEST_DATABASE_URL`). Without
+/// a PostgreSQL server the PostgreSQL variant fails, unless the run says
+/// `FUWU_SKIP_PG=1` — then it prints that it was skipped.
 #[macro_export]
 macro_rules! both {
     ($name:ident, $body:expr) => {
@@ -46,6 +48,29 @@ macro_rules! both {
             }
         }
     };
+}
+
+/// The PostgreSQL server of the tests. Without one a test fails loudly, so a
+/// plain `cargo test` cannot claim PostgreSQL coverage it did not have; with
+/// `FUWU_SKIP_PG=1` it is `None` and the skip is written to the terminal
+/// (past the test harness's capture).
+pub fn pg_url() -> Option<String> {
+    if let Ok(url) = std::env::var("FUWU_TEST_DATABASE_URL")
+        && !url.trim().is_empty()
+    {
+        return Some(url);
+    }
+    let skip = std::env::var("FUWU_SKIP_PG").is_ok_and(|v| !v.trim().is_empty() && v.trim() != "0");
+    if !skip {
+        panic!(
+            "no PostgreSQL for the PostgreSQL variant: set FUWU_TEST_DATABASE_URL=postgres://… \
+             (./scripts/test starts a throwaway server), or FUWU_SKIP_PG=1 to skip it"
+        );
+    }
+    use std::io::Write;
+    let name = std::thread::current().name().unwrap_or("a test").to_owned();
+    let _ = writeln!(std::io::stderr(), "SKIPPED {name}: PostgreSQL variant not run (FUWU_SKIP_PG=1)");
+    None
 }
 
 fn unique() -> String {
@@ -71,16 +96,13 @@ impl TestApp {
         }
     }
 
-    /// `None` for PostgreSQL when `FUWU_TEST_DATABASE_URL` is not set.
+    /// `None` for PostgreSQL when the run skips it (`FUWU_SKIP_PG=1`).
     pub async fn try_new(backend: Backend) -> Option<TestApp> {
         let dir = std::env::temp_dir().join(format!("fuwu-test-{}", unique()));
         let db = match backend {
             Backend::Sqlite => Db::open_dir(&dir).await.expect("sqlite"),
             Backend::Postgres => {
-                let Ok(url) = std::env::var("FUWU_TEST_DATABASE_URL") else {
-                    eprintln!("FUWU_TEST_DATABASE_URL not set: PostgreSQL variant skipped");
-                    return None;
-                };
+                let url = pg_url()?;
                 let opts = ConnectOptions { schema: Some(format!("t_{}", unique())), max_connections: Some(4) };
                 Db::connect(&url, opts).await.expect("postgres")
             }

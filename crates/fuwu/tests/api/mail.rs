@@ -160,8 +160,7 @@ both!(a_five_by_eight_contracts_escalation_mail_waits_for_its_working_hours, |t:
 /// worker every 50 ms: every queued message reaches the SMTP server once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_servers_on_one_postgres_send_each_mail_once() {
-    let Ok(base) = std::env::var("FUWU_TEST_DATABASE_URL") else {
-        eprintln!("FUWU_TEST_DATABASE_URL not set: skipped");
+    let Some(base) = crate::harness::pg_url() else {
         return;
     };
     let _ = Backend::Postgres;

@@ -1,6 +1,7 @@
 //! HTTP-level tests: the real router, a fresh database per test, on SQLite and
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! (when `FUWU_TEST_DATABASE_URL` names a PostgreSQL server) on PostgreSQL.
+//! on PostgreSQL (`FUWU_TEST_DATABASE_URL`; without it the PostgreSQL variants
+//! fail unless `FUWU_SKIP_PG=1`, and then say they were skipped).
 //! One test binary keeps link time low.
 
 mod harness;
