@@ -276,3 +276,18 @@ both!(audit_and_notification_lists_check_their_parameters, |t: TestApp| async mo
         assert_eq!(got.1["error"]["field"], name, "{path}: {}", got.1);
     }
 });
+
+both!(a_commit_is_on_disk_before_it_is_acknowledged, |t: TestApp| async move {
+    use sqlx::Row;
+    let mut tx = t.app.db.begin().await.unwrap();
+    match t.app.db.dialect {
+        fuwu_store::dialect::Dialect::Sqlite => {
+            let row = sqlx::query("PRAGMA synchronous").fetch_one(&mut *tx).await.unwrap();
+            assert_eq!(row.try_get::<i64, _>(0).unwrap(), 2, "the writer runs with synchronous = FULL");
+        }
+        fuwu_store::dialect::Dialect::Postgres => {
+            let row = sqlx::query("SHOW synchronous_commit").fetch_one(&mut *tx).await.unwrap();
+            assert_eq!(row.try_get::<String, _>(0).unwrap(), "on");
+        }
+    }
+});
