@@ -10,9 +10,11 @@ pub mod error;
 pub mod events;
 pub mod lookup;
 pub mod mail;
+pub mod pdf;
 pub mod records;
 pub mod sla;
 pub mod users;
+pub mod vendor;
 
 pub use caller::Caller;
 pub use error::AppError;

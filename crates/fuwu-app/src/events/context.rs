@@ -93,6 +93,12 @@ fn person_of_user(u: Stored<User>) -> PersonView {
 
 /// The context of a stored event, as the caller may see it.
 pub async fn of(conn: &mut Conn, c: &Caller, e: &Stored<Event>) -> Result<EventContext, AppError> {
+    of_as(conn, Some(c), e).await
+}
+
+/// The context as `viewer` sees it; `None`: the customer's copy of a report
+/// (no staff details, no other events).
+pub async fn of_as(conn: &mut Conn, viewer: Option<&Caller>, e: &Stored<Event>) -> Result<EventContext, AppError> {
     let d = &e.data;
     let customer: Option<Stored<Customer>> = one(conn, &tables::CUSTOMER, Some(d.customer_id.0)).await?;
     let asset: Option<Stored<Asset>> = one(conn, &tables::ASSET, d.asset_id.map(|a| a.0)).await?;
@@ -104,7 +110,7 @@ pub async fn of(conn: &mut Conn, c: &Caller, e: &Stored<Event>) -> Result<EventC
         .or(project.as_ref().and_then(|p| p.data.site_id.map(|s| s.0)));
     let site: Option<Stored<Site>> = one(conn, &tables::SITE, site_id).await?;
     let contact: Option<Stored<Contact>> = one(conn, &tables::CONTACT, d.contact_id.map(|x| x.0)).await?;
-    let staff = c.role() != Role::Customer;
+    let staff = viewer.is_some_and(|c| c.role() != Role::Customer);
     let project = match project {
         Some(p) if staff => {
             let team: Option<Stored<Team>> = one(conn, &tables::TEAM, p.data.dedicated_team_id.map(|t| t.0)).await?;
@@ -134,8 +140,8 @@ pub async fn of(conn: &mut Conn, c: &Caller, e: &Stored<Event>) -> Result<EventC
         }),
         None => None,
     };
-    let same_asset_open = match d.asset_id {
-        Some(a) => {
+    let same_asset_open = match (d.asset_id, viewer) {
+        (Some(a), Some(c)) => {
             let mut conds = vec![("state NOT IN ('closed', 'cancelled')".to_owned(), vec![])];
             conds.extend(super::event_scope(c));
             conds.push(("id <> ?".to_owned(), vec![Val::Int(Some(e.id))]));
@@ -159,7 +165,7 @@ pub async fn of(conn: &mut Conn, c: &Caller, e: &Stored<Event>) -> Result<EventC
                 })
                 .collect()
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     Ok(EventContext {
         customer: customer.map(|x| x.data.name).unwrap_or_default(),

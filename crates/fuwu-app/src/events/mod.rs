@@ -5,6 +5,7 @@
 pub mod act;
 pub mod choices;
 pub mod context;
+pub mod document;
 pub mod intake;
 pub mod queues;
 pub mod sweep;

@@ -468,7 +468,8 @@ async fn confirm(
     journal_actor: Option<UserId>,
     mut report: Map<String, Value>,
     how: Confirmation<'_>,
-) -> Result<Value, AppError> {
+    files_dir: &std::path::Path,
+) -> Result<(Value, std::path::PathBuf), AppError> {
     let Confirmation { signer, signature, method } = how;
     let outcome = flow::decide(&e.data.flow, &Action::ConfirmReport, actor).map_err(refusal)?;
     let rid = report.get("id").and_then(Value::as_i64).unwrap_or_default();
@@ -495,7 +496,20 @@ async fn confirm(
         json!({"report_id": rid, "signer_name": signer, "method": method}),
     )
     .await?;
-    Ok(Value::Object(crud::get(conn, &tables::REPORT, rid).await?.ok_or(AppError::NotFound("report"))?))
+    // The customer's copy of the confirmed version, as a PDF attachment of the event.
+    let file = super::document::attach_confirmed(conn, now, files_dir, e.id, rid, journal_actor.map(|u| u.0)).await?;
+    let saved = crud::get(conn, &tables::REPORT, rid).await?.ok_or(AppError::NotFound("report"))?;
+    Ok((Value::Object(saved), file))
+}
+
+/// Commits a confirmation; should it fail, the PDF written for it goes too.
+async fn commit_confirmed(tx: fuwu_store::Tx, out: (Value, std::path::PathBuf)) -> Result<Value, AppError> {
+    let (value, file) = out;
+    if let Err(e) = tx.commit().await {
+        let _ = tokio::fs::remove_file(&file).await;
+        return Err(e.into());
+    }
+    Ok(value)
 }
 
 /// The customer signs the service report on the engineer's phone or tablet.
@@ -530,10 +544,10 @@ pub async fn sign_report(
         Some(c.id()),
         report,
         Confirmation { signer: &signer, signature: Some(&s.signature), method: "signature" },
+        &app.config.files_dir,
     )
     .await?;
-    tx.commit().await?;
-    Ok(out)
+    commit_confirmed(tx, out).await
 }
 
 /// A one-time confirmation link for the customer contact.
@@ -631,10 +645,10 @@ pub async fn confirm_by_token(app: &App, token: &str, signer_name: &str) -> Resu
         None,
         report,
         Confirmation { signer, signature: None, method: "link" },
+        &app.config.files_dir,
     )
     .await?;
-    tx.commit().await?;
-    Ok(out)
+    commit_confirmed(tx, out).await
 }
 
 /// Reports the caller may see (all versions; signatures only for staff).
@@ -776,9 +790,10 @@ pub async fn confirm_in_portal(app: &App, c: &Caller, event_id: i64, report_id: 
         None => String::new(),
     };
     let how = Confirmation { signer: &signer, signature: None, method: "portal" };
-    let out = confirm(&mut tx, app.clock.now(), &e, &before, &flow_actor(c), Some(c.id()), report, how).await?;
-    tx.commit().await?;
-    Ok(out)
+    let now = app.clock.now();
+    let out =
+        confirm(&mut tx, now, &e, &before, &flow_actor(c), Some(c.id()), report, how, &app.config.files_dir).await?;
+    commit_confirmed(tx, out).await
 }
 
 /// The customer's rating of the service.

@@ -19,6 +19,7 @@ use fuwu_app::events::work::{self, ConfirmationLink, RatingInput, ReportInput, S
 use fuwu_app::events::{self as ev, Event};
 use fuwu_app::records::Stored;
 use fuwu_app::sla::SlaSettings;
+use fuwu_app::vendor::VendorSettings;
 use fuwu_core::priority::PriorityMatrix;
 use fuwu_core::routing::Candidate;
 use serde::Deserialize;
@@ -249,6 +250,49 @@ async fn import_official_days(
     let text = std::str::from_utf8(&body)
         .map_err(|_| AppError::invalid("file", "not_utf8", "the file must be UTF-8 text (CSV)"))?;
     Ok(Json(fuwu_app::calendars::import_official_days(&s.app, &c, text).await?))
+}
+
+async fn get_vendor(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<VendorSettings>> {
+    Ok(Json(fuwu_app::vendor::read(&s.app, &c).await?))
+}
+
+async fn put_vendor(
+    State(s): State<AppState>,
+    Auth(c): Auth,
+    JsonBody(v): JsonBody<VendorSettings>,
+) -> ApiResult<Json<VendorSettings>> {
+    Ok(Json(fuwu_app::vendor::set_settings(&s.app, &c, v).await?))
+}
+
+/// A report's customer copy as a PDF download.
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    let ascii: String = name
+        .chars()
+        .map(|ch| if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') { ch } else { '_' })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let mut resp = bytes.into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+async fn report_pdf(State(s): State<AppState>, Auth(c): Auth, Ids(id, rid): Ids) -> ApiResult<Response> {
+    let (name, bytes) = fuwu_app::events::document::pdf(&s.app, &c, id, rid).await?;
+    Ok(pdf_response(&name, bytes))
 }
 
 async fn knowledge_h(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
@@ -575,6 +619,40 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         ok: Some(sla_s),
         errors: &[403, 422],
     });
+    let vendor_s = doc.schema::<VendorSettings>();
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/settings/vendor",
+        tag: "Settings",
+        summary: "The vendor header of service reports: name, hotline, address line, logo (staff)",
+        params: vec![],
+        body: None,
+        ok_status: 200,
+        ok: Some(vendor_s.clone()),
+        errors: &[403],
+    });
+    doc.op(Op {
+        method: "put",
+        path: "/api/v1/settings/vendor",
+        tag: "Settings",
+        summary: "Change the vendor header (admins; logo a PNG or SVG data URL of at most 200 KB)",
+        params: vec![],
+        body: Some(vendor_s.clone()),
+        ok_status: 200,
+        ok: Some(vendor_s),
+        errors: &[403, 422],
+    });
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/events/{id}/reports/{report_id}/pdf",
+        tag: t,
+        summary: "The customer's copy of a report as a PDF file (application/pdf), in the caller's language",
+        params: ids("report_id"),
+        body: None,
+        ok_status: 200,
+        ok: None,
+        errors: &[404],
+    });
     doc.op(Op {
         method: "get",
         path: "/api/v1/knowledge",
@@ -608,5 +686,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         .route("/api/v1/settings/priority-matrix", get(get_matrix).put(put_matrix))
         .route("/api/v1/settings/sla", get(get_sla).put(put_sla))
         .route("/api/v1/holidays/import", post(import_official_days))
+        .route("/api/v1/settings/vendor", get(get_vendor).put(put_vendor))
+        .route("/api/v1/events/{id}/reports/{report_id}/pdf", get(report_pdf))
         .route("/api/v1/knowledge", get(knowledge_h))
 }

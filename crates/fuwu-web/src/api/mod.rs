@@ -10,7 +10,7 @@
 mod account;
 mod choices;
 mod doc;
-mod events;
+pub(crate) mod events;
 mod hotline;
 mod records;
 

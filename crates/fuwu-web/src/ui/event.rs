@@ -17,6 +17,7 @@ use axum::routing::{get as get_route, post};
 use fuwu_app::AppError;
 use fuwu_app::events::act::ActionInput;
 use fuwu_app::events::choices::{DispatchChoices, EngineerChoice};
+use fuwu_app::events::document::{self, ServiceReportDoc};
 use fuwu_app::events::queues::{EventDetail, detail};
 use fuwu_app::events::work::{self, RatingInput, ReportInput, Signature, VisitInput, WorkInput};
 use fuwu_core::flow::{self, ActionKind, Purpose, WorkKind};
@@ -40,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/events/{id}/reports/{rid}/sign", get_route(sign_page).post(sign))
         .route("/events/{id}/reports/{rid}/link", post(link))
         .route("/events/{id}/reports/{rid}/print", get_route(print))
+        .route("/events/{id}/reports/{rid}/pdf", get_route(pdf))
         .route("/confirm/{token}", get_route(confirm_page).post(confirm))
 }
 
@@ -857,30 +859,38 @@ async fn link(
 #[template(path = "print.html")]
 struct PrintPage<'a> {
     ctx: &'a Ctx,
-    event_id: i64,
-    number: String,
-    title: String,
-    customer: String,
-    r: ReportView,
+    kind_title: String,
+    d: ServiceReportDoc,
 }
 
+impl PrintPage<'_> {
+    fn when(&self, ms: &Option<i64>) -> String {
+        ms.map(|m| self.ctx.at_ms(m)).unwrap_or_else(|| "—".into())
+    }
+
+    fn at(&self, ms: &i64) -> String {
+        self.ctx.at_ms(*ms)
+    }
+}
+
+/// The customer's copy, printable (the print stylesheet shows only the report).
 async fn print(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> Response {
-    let d = match detail(&s_.app, &ctx.caller, id).await {
-        Ok(d) => d,
-        Err(e) => return fail(&ctx, e),
-    };
-    let Some(r) = d.reports.iter().find(|r| i(r, "id") == rid) else {
-        return fail(&ctx, AppError::NotFound("report"));
-    };
-    let customer = customer_name(&s_, d.event.data.customer_id.0).await;
-    render(&PrintPage {
-        ctx: &ctx,
-        event_id: id,
-        number: d.event.data.number.clone(),
-        title: d.event.data.title.clone(),
-        customer,
-        r: report_view(&ctx, r),
-    })
+    match document::of(&s_.app, &ctx.caller, id, rid).await {
+        Ok(d) => {
+            let kind_title =
+                ctx.t(if d.kind == "fault" { "doc.fault_report" } else { "doc.service_report" }).to_owned();
+            render(&PrintPage { ctx: &ctx, kind_title, d })
+        }
+        Err(e) => fail(&ctx, e),
+    }
+}
+
+/// The customer's copy as a PDF file.
+async fn pdf(State(s_): State<AppState>, ctx: Ctx, Path((id, rid)): Path<(i64, i64)>) -> Response {
+    match document::pdf(&s_.app, &ctx.caller, id, rid).await {
+        Ok((name, bytes)) => crate::api::events::pdf_response(&name, bytes),
+        Err(e) => fail(&ctx, e),
+    }
 }
 
 const CONFIRM_CSRF: &str = "fuwu_confirm_csrf";

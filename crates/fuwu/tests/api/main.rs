@@ -22,5 +22,6 @@ mod lookup;
 mod mail;
 mod pages;
 mod records;
+mod report_copy;
 mod service;
 mod walk;
