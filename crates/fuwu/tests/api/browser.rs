@@ -449,7 +449,37 @@ async fn the_main_journey_in_chromium() {
     assert!(text.contains("孙刚") && text.contains("现场签字"), "{text}");
     let img = b.c.find(Locator::Css("img.signature")).await.expect("the signature is on the copy");
     assert!(img.attr("src").await.unwrap().unwrap_or_default().starts_with("data:image/png;base64,"));
+    // The customer's copy: the vendor header, the site's address, the device, the visit.
+    let vendor = fuwu_app::vendor::VendorSettings::default();
+    let site = t.get("admin", &format!("/api/v1/sites/{}", asset["site_id"])).await.1;
+    let place = fuwu_core::divisions::full_name(site["city_code"].as_str().unwrap()).unwrap();
+    for want in
+        [vendor.name.as_str(), vendor.hotline.as_str(), serial.as_str(), place.as_str(), "到场记录", "4TB SAS 硬盘 ×1"]
+    {
+        assert!(text.contains(want), "{want} on the printed copy: {text}");
+    }
+    assert!(text.contains("到达 20") && text.contains("离开 20"), "arrival and departure times: {text}");
     b.check("report-print").await;
+    // The PDF link downloads the same copy.
+    let got = b
+        .c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; const a = document.querySelector('a[href$=\"/pdf\"]');\
+             fetch(a.href).then(async r => done([r.status, r.headers.get('content-type'), Array.from(new Uint8Array(await r.arrayBuffer()))]));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!((got[0].as_i64(), got[1].as_str()), (Some(200), Some("application/pdf")));
+    let pdf: Vec<u8> = got[2].as_array().unwrap().iter().map(|x| x.as_u64().unwrap() as u8).collect();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let pdf_text: String = crate::report_copy::pdf_text(&pdf).split_whitespace().collect();
+    let customer = t.get("admin", "/api/v1/customers/26").await.1["name"].as_str().unwrap().to_owned();
+    for want in [customer.as_str(), serial.as_str(), "孙刚", "4TBSAS硬盘×1"] {
+        let w: String = want.split_whitespace().collect();
+        assert!(pdf_text.contains(&w), "{want} in the PDF: {pdf_text}");
+    }
+    let _ = std::fs::write(screenshots_dir().join("report.pdf"), &pdf);
     b.go(&event_path).await;
     b.open("resolve").await;
     b.fill("#resolution", "更换故障硬盘，RAID 重建完成").await;
