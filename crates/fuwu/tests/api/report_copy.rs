@@ -197,3 +197,70 @@ both!(the_print_page_is_a_real_service_report, |t: TestApp| async move {
     let bad = t.call("admin", "PUT", "/api/v1/settings/vendor", Some(json!({"name": " ", "hotline": "1"}))).await;
     assert_error(&bad, StatusCode::UNPROCESSABLE_ENTITY, Some("name"));
 });
+
+both!(a_copy_confirmed_through_the_link_is_kept_too, |t: TestApp| async move {
+    let (id, rid, _) = onsite_with_report(&t).await;
+    let (s, link) =
+        t.call("l1.nj1", "POST", &format!("/api/v1/events/{id}/reports/{rid}/confirmation-link"), None).await;
+    assert_eq!(s, StatusCode::CREATED, "{link}");
+    let req = Request::post(format!("/api/v1/confirm/{}", link["token"].as_str().unwrap()))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"signer_name": "李敏"}).to_string()))
+        .unwrap();
+    let (s, _, done) = t.send(req).await;
+    assert_eq!(s, StatusCode::OK, "{done}");
+    let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
+    let a = d["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["file_name"].as_str().unwrap().ends_with(".pdf"))
+        .cloned();
+    let a = a.expect("the PDF of the copy confirmed by link is attached");
+    assert_eq!(a["uploaded_by"], t.user_id("l1.nj1").await, "kept under the report's author");
+    let (s, _, pdf) =
+        fetch(&t, ("authorization", &bearer(&t, "kefu")), &format!("/api/v1/events/{id}/attachments/{}", a["id"]))
+            .await;
+    assert_eq!(s, StatusCode::OK);
+    let text = pdf_text(&pdf);
+    assert!(text.contains("李敏") && text.contains("确认链接"), "{text}");
+});
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_settings_page_sets_the_header_and_logo() {
+    let t = TestApp::new(Backend::Sqlite).await;
+    let admin = fuwu_app::auth::login(&t.app, "admin", "fuwu-demo-2026", "test").await.unwrap();
+    let cookie = format!("fuwu_session={}", admin.token);
+    let png: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\xdac\xf8\x0f\0\0\x01\x01\x01\0\x18\xdd\x8d\xb0\0\0\0\0IEND\xaeB`\x82";
+    let form = |logo: &[u8], name: &str| {
+        let mut body = Vec::new();
+        for (k, v) in
+            [("csrf", admin.csrf.as_str()), ("name", name), ("hotline", "400-765-4321"), ("address", "测试地址")]
+        {
+            body.extend(format!("--XX\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n").as_bytes());
+        }
+        body.extend(b"--XX\r\nContent-Disposition: form-data; name=\"logo\"; filename=\"logo.png\"\r\nContent-Type: image/png\r\n\r\n");
+        body.extend(logo);
+        body.extend(b"\r\n--XX--\r\n");
+        Request::post("/settings/vendor")
+            .header(header::COOKIE, &cookie)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=XX")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let resp = t.router.clone().oneshot(form(png, "新抬头科技（测试）")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let (_, v) = t.get("kefu", "/api/v1/settings/vendor").await;
+    assert_eq!((v["name"].as_str(), v["hotline"].as_str()), (Some("新抬头科技（测试）"), Some("400-765-4321")));
+    assert!(v["logo"].as_str().unwrap().starts_with("data:image/png;base64,"));
+    // Not an image: named in Chinese, nothing saved.
+    let resp = t.router.clone().oneshot(form(b"GIF89a....", "别的名字")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = String::from_utf8(resp.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
+    assert!(html.contains("field-error"), "{html}");
+    assert_eq!(t.get("kefu", "/api/v1/settings/vendor").await.1["name"], "新抬头科技（测试）");
+    // Customers do not read the settings through the API.
+    let mut t = t;
+    t.customer_login("cust26", NANJING_GOLD).await;
+    assert_eq!(t.get("cust26", "/api/v1/settings/vendor").await.0, StatusCode::FORBIDDEN);
+}
