@@ -293,7 +293,10 @@ pub async fn act_in(
         ActionKind::Close => Action::Close,
         ActionKind::Cancel => Action::Cancel { reason: reason_of(&input)? },
     };
-    if let Some(r) = input.reason.as_deref().filter(|r| !r.trim().is_empty()) {
+    // An override's reason is already recorded as such: once in the journal.
+    if let Some(r) = input.reason.as_deref().filter(|r| !r.trim().is_empty())
+        && detail.get("override_reason").is_none()
+    {
         detail["reason"] = json!(r.trim());
     }
     let mut errs = FieldErrors::new();

@@ -163,29 +163,7 @@ async fn upload(
 
 async fn download(State(s): State<AppState>, Auth(c): Auth, Ids(id, aid): Ids) -> ApiResult<Response> {
     let (name, bytes) = work::download(&s.app, &c, id, aid).await?;
-    let ascii: String = name
-        .chars()
-        .map(|ch| if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') { ch } else { '_' })
-        .collect();
-    let encoded: String = name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    let mut resp = bytes.into_response();
-    let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
-    h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    Ok(resp)
+    Ok(file_response(&name, bytes, "application/octet-stream"))
 }
 
 async fn notifications(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Json<Value>> {
@@ -264,8 +242,9 @@ async fn put_vendor(
     Ok(Json(fuwu_app::vendor::set_settings(&s.app, &c, v).await?))
 }
 
-/// A report's customer copy as a PDF download.
-pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+/// A file to download: always an attachment with its name (ASCII and UTF-8),
+/// never sniffed, sandboxed if a browser opens it anyway.
+pub fn file_response(name: &str, bytes: Vec<u8>, content_type: &'static str) -> Response {
     let ascii: String = name
         .chars()
         .map(|ch| if ch.is_ascii_alphanumeric() || matches!(ch, '.' | '-' | '_') { ch } else { '_' })
@@ -282,12 +261,18 @@ pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
         .collect();
     let mut resp = bytes.into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("default-src 'none'; sandbox"));
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp
+}
+
+/// A report's customer copy as a PDF download.
+pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
+    file_response(name, bytes, "application/pdf")
 }
 
 async fn report_pdf(State(s): State<AppState>, Auth(c): Auth, Ids(id, rid): Ids) -> ApiResult<Response> {

@@ -251,6 +251,9 @@ both!(the_specialist_dispatches_to_anyone_with_a_reason, |t: TestApp| async move
     assert_eq!(s, StatusCode::SEE_OTHER, "{html}");
     let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
     assert_eq!(d["event"]["assignee_id"], second);
+    let row = d["journal"].as_array().unwrap().iter().find(|j| j["action"] == "assign").unwrap().clone();
+    assert_eq!(row["detail"]["override_reason"], "熟悉该客户的容灾环境");
+    assert!(row["detail"]["reason"].is_null(), "the reason is recorded once: {row}");
 
     // Anyone else: a partner engineer picked from the full list.
     let e = fault(&t, "派给合作伙伴工程师").await;
