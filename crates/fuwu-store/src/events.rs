@@ -99,6 +99,18 @@ pub async fn unread_count(conn: &mut Conn, user_id: i64, now: i64) -> Result<i64
     Ok(row.try_get(0)?)
 }
 
+/// For history written after the fact (the demo): what was told before `before`
+/// has been read, and no mail of it is waiting to go out.
+pub async fn settle_history(conn: &mut Conn, before: i64) -> Result<()> {
+    let mut sql = Sql::default();
+    let b = sql.arg(Val::Int(Some(before)));
+    sql.text = format!("UPDATE notifications SET read = 1 WHERE created_at < {b}");
+    sql.execute(&mut *conn).await?;
+    let sql = Sql { text: "DELETE FROM mail_jobs".into(), ..Default::default() };
+    sql.execute(conn).await?;
+    Ok(())
+}
+
 /// Marks notifications read (all of the user's when `ids` is empty).
 pub async fn mark_read(conn: &mut Conn, user_id: i64, ids: &[i64], now: i64) -> Result<u64> {
     let mut sql = Sql::default();

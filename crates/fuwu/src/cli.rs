@@ -259,6 +259,12 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             let app = open(&cfg).await?;
             let logins = crate::demo::fill(&app).await?;
             println!("demo organisation written to {}", cfg.database_display());
+            let h = crate::demo::fill_history(&app, crate::demo::HISTORY_EVENTS).await?;
+            println!("six months of history: {} events, {} steps", h.events, h.steps);
+            for r in &h.refused {
+                eprintln!("warning: a demo step was refused: {r}");
+            }
+            println!("events by state: {}", serde_json::to_string(&h.by_state).unwrap_or_default());
             print_logins(&logins);
             Ok(())
         }
@@ -336,6 +342,8 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
     let app = open(cfg).await?;
     if demo && !users::any_user(&app).await? {
         let logins = crate::demo::fill(&app).await?;
+        let h = crate::demo::fill_history(&app, crate::demo::HISTORY_EVENTS).await?;
+        println!("demo organisation and six months of history ({} events) written", h.events);
         print_logins(&logins);
     } else if !users::any_user(&app).await? {
         let password = fuwu_app::auth::new_secret("")[..16].to_owned();

@@ -9,6 +9,19 @@ use fuwu_core::divisions;
 use fuwu_core::ids::*;
 use fuwu_core::records::*;
 use fuwu_core::role::{Language, Role, TeamKind, Tier};
+use jiff::civil::Date;
+
+mod history;
+pub use history::HistoryStats;
+
+/// How many events the demo's six months of history hold.
+pub const HISTORY_EVENTS: usize = 320;
+
+/// Writes six months of service history over the demo organisation (`fill` first):
+/// events in every state, recorded and worked at past moments through the real use cases.
+pub async fn fill_history(app: &App, events: usize) -> Result<HistoryStats, AppError> {
+    history::fill(app, events).await
+}
 
 /// The password of every demo login.
 pub const DEMO_PASSWORD: &str = "fuwu-demo-2026";
@@ -156,6 +169,45 @@ fn level(
     }
 }
 
+/// The demo's "today": the date in China at `now`.
+pub fn demo_day(now: jiff::Timestamp) -> Date {
+    now.to_zoned_datetime(jiff::tz::TimeZone::get("Asia/Shanghai").unwrap_or(jiff::tz::TimeZone::UTC)).date()
+}
+
+/// The first day of the month `months` before `day`'s month.
+fn months_before(day: Date, months: i64) -> Date {
+    let first = day.first_of_month();
+    first.checked_sub(jiff::Span::new().months(months)).unwrap_or(first)
+}
+
+/// A contract year from `start`: to the day before its anniversary.
+fn year_from(start: Date) -> (Date, Date) {
+    let end = start
+        .checked_add(jiff::Span::new().years(1))
+        .and_then(|d| d.checked_sub(jiff::Span::new().days(1)))
+        .unwrap_or(start);
+    (start, end)
+}
+
+/// The service period of the `i`-th customer's contract, relative to the day the
+/// demo is written: most are in force (begun one to eight months ago), one in
+/// seven has expired five months ago, and one in seven ends within the next 30
+/// days (the console marks it).
+fn period_of(today: Date, i: usize) -> (Date, Date) {
+    match i % 7 {
+        5 => year_from(months_before(today, 17)),
+        6 => {
+            let end = today.checked_add(jiff::Span::new().days(8 + (i as i64 % 20))).unwrap_or(today);
+            let start = end
+                .checked_sub(jiff::Span::new().years(1))
+                .and_then(|d| d.checked_add(jiff::Span::new().days(1)))
+                .unwrap_or(end);
+            (start, end)
+        }
+        _ => year_from(months_before(today, 1 + (i as i64 % 8))),
+    }
+}
+
 /// Fills an empty database; returns (login, role, who) of the logins to try.
 pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> {
     if fuwu_app::users::any_user(app).await? {
@@ -167,6 +219,7 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
     }
     let hash = fuwu_app::auth::hash_password(DEMO_PASSWORD).await?;
     let now = app.clock.now();
+    let today = demo_day(now);
     let mut tx = app.db.begin().await?;
     let conn = &mut *tx;
     let mut r = Rng(0x5eed_f00d_cafe_b0a7);
@@ -571,21 +624,17 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         // Contracts: most in force this year, some expired, some covering one project only.
         let lvl = &lv[i % lv.len()];
         contract_no += 1;
-        let (start, end) = match i % 7 {
-            5 => ("2024-07-01", "2025-06-30"), // expired
-            6 => ("2025-01-01", "2025-12-31"),
-            _ => ("2026-01-01", "2026-12-31"),
-        };
+        let (start, end) = period_of(today, i);
         create_in(
             conn,
             now,
             None,
             Contract {
-                number: format!("HT-{}-{:05}", &start[..4], contract_no),
+                number: format!("HT-{}-{:05}", start.year(), contract_no),
                 customer_id: cid,
                 service_level_id: ServiceLevelId(lvl.id),
-                start_date: start.into(),
-                end_date: end.into(),
+                start_date: start.to_string(),
+                end_date: end.to_string(),
                 covered_project_ids: if i % 5 == 4 { vec![project_ids[0]] } else { vec![] },
                 covered_asset_ids: vec![],
                 quota_overrides: if i % 6 == 0 {
@@ -599,16 +648,17 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
         .await?;
         if i % 5 == 4 && project_ids.len() > 1 {
             contract_no += 1;
+            let extension = year_from(months_before(today, 4));
             create_in(
                 conn,
                 now,
                 None,
                 Contract {
-                    number: format!("HT-2026-{contract_no:05}"),
+                    number: format!("HT-{}-{contract_no:05}", extension.0.year()),
                     customer_id: cid,
                     service_level_id: ServiceLevelId(lv[3].id),
-                    start_date: "2026-03-01".into(),
-                    end_date: "2027-02-28".into(),
+                    start_date: extension.0.to_string(),
+                    end_date: extension.1.to_string(),
                     covered_project_ids: vec![project_ids[1]],
                     covered_asset_ids: vec![],
                     quota_overrides: QuotaOverrides::default(),

@@ -60,17 +60,25 @@ both!(lookup_by_every_key, |t: TestApp| async move {
 });
 
 both!(lookup_answers_for_a_given_moment, |t: TestApp| async move {
-    // Customer 6 (index 5) has a contract that ran 2024-07-01 to 2025-06-30.
-    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2025-06-30T23:00:00%2B08:00").await;
+    // Customer 6 (index 5) has a contract that expired months before the demo was written.
+    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险").await;
     let c = &v["customers"][0]["contracts"][0];
-    assert_eq!(c["end_date"], "2025-06-30");
+    assert_eq!(c["period"], "expired", "{v}");
+    let start: jiff::civil::Date = c["start_date"].as_str().unwrap().parse().unwrap();
+    let end: jiff::civil::Date = c["end_date"].as_str().unwrap().parse().unwrap();
+    let at = |d: jiff::civil::Date, time: &str| format!("{d}T{time}%2B08:00");
+    let (_, v) = t.get("kefu", &format!("/api/v1/lookup?customer=武汉市社会保险&at={}", at(end, "23:00:00"))).await;
+    let c = &v["customers"][0]["contracts"][0];
+    assert_eq!(c["end_date"], end.to_string());
     assert_eq!(c["in_period"], true);
     assert_eq!(c["days_remaining"], 1);
-    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2025-07-01T00:30:00%2B08:00").await;
+    let next = end.tomorrow().unwrap();
+    let (_, v) = t.get("kefu", &format!("/api/v1/lookup?customer=武汉市社会保险&at={}", at(next, "00:30:00"))).await;
     let c = &v["customers"][0]["contracts"][0];
     assert_eq!(c["period"], "expired");
     assert_eq!(v["customers"][0]["any_in_period"], false);
-    let (_, v) = t.get("kefu", "/api/v1/lookup?customer=武汉市社会保险&at=2024-06-30T12:00:00Z").await;
+    let before = start.yesterday().unwrap();
+    let (_, v) = t.get("kefu", &format!("/api/v1/lookup?customer=武汉市社会保险&at={}", at(before, "12:00:00"))).await;
     assert_eq!(v["customers"][0]["contracts"][0]["period"], "not_started");
 });
 

@@ -13,6 +13,7 @@ mod browser;
 mod choices;
 mod cli;
 mod clocks;
+mod demo;
 mod flow;
 mod hardening;
 mod intake;
