@@ -33,7 +33,7 @@ impl Caller {
             Ok(())
         } else {
             let said = fuwu_core::said::Said::new("role_may_not").with("role", self.actor.role.as_str());
-            Err(AppError::Refused { forbidden: true, said })
+            Err(AppError::refused(true, said))
         }
     }
 

@@ -36,8 +36,9 @@ pub enum AppError {
     TooMany(String),
     /// 403 (`forbidden`) or 409: a refusal as a code with parameters; the API
     /// answers its English text, pages show it in the user's language.
+    /// `field` names the input it concerns, when there is one.
     #[error("{said}")]
-    Refused { forbidden: bool, said: fuwu_core::said::Said },
+    Refused { forbidden: bool, said: fuwu_core::said::Said, field: Option<&'static str> },
     /// 500: logged, answered without details.
     #[error("internal error: {0}")]
     Internal(String),
@@ -48,6 +49,16 @@ impl AppError {
         AppError::BadRequest { message: message.into(), field: field.map(str::to_owned) }
     }
 
+    /// A coded refusal: 403 when `forbidden`, else 409 (`said.<code>` in the catalogue).
+    pub fn refused(forbidden: bool, said: fuwu_core::said::Said) -> AppError {
+        AppError::Refused { forbidden, said, field: None }
+    }
+
+    /// A 409 refusal about one input (`field`), e.g. a step that cannot be taken now.
+    pub fn refused_at(field: &'static str, said: fuwu_core::said::Said) -> AppError {
+        AppError::Refused { forbidden: false, said, field: Some(field) }
+    }
+
     pub fn invalid(field: &str, code: &str, message: impl Into<String>) -> AppError {
         AppError::Invalid(FieldErrors::one(field, code, message))
     }
@@ -56,11 +67,8 @@ impl AppError {
 impl From<fuwu_core::flow::Refusal> for AppError {
     fn from(r: fuwu_core::flow::Refusal) -> Self {
         use fuwu_core::flow::Refusal;
-        match r {
-            Refusal::NotAllowed(m) => AppError::Forbidden(m),
-            Refusal::NotNow(m) => AppError::Conflict { message: m, field: None, current: None },
-            Refusal::Said { forbidden, said } => AppError::Refused { forbidden, said },
-        }
+        let Refusal::Said { forbidden, said } = r;
+        AppError::Refused { forbidden, said, field: None }
     }
 }
 

@@ -280,11 +280,7 @@ async fn calendar_names(
     {
         let used = fuwu_store::events::levels_on_calendar(conn, old_name).await?;
         if used > 0 {
-            return Err(AppError::Conflict {
-                message: "service levels run on this calendar; it keeps its name".into(),
-                field: Some("name".into()),
-                current: None,
-            });
+            return Err(AppError::refused_at("name", fuwu_core::said::Said::new("calendar_in_use")));
         }
     }
     Ok(())

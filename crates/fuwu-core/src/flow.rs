@@ -15,6 +15,7 @@
 use crate::ids::{CustomerId, PartnerId, TeamId, UserId};
 use crate::priority::{Impact, Urgency};
 use crate::role::{Role, Tier};
+use crate::said::Said;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -385,18 +386,14 @@ pub enum NotifyReason {
 /// Why an action is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
-    /// The actor may not take this action (403).
-    NotAllowed(String),
-    /// A guard does not hold (409).
-    NotNow(String),
-    /// Coded refusals: not this actor's (403) or not in this state (409).
+    /// Coded refusals: not this actor's (403), or not in this state or a guard
+    /// does not hold (409).
     Said { forbidden: bool, said: crate::said::Said },
 }
 
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Refusal::NotAllowed(m) | Refusal::NotNow(m) => f.write_str(m),
             Refusal::Said { said, .. } => write!(f, "{said}"),
         }
     }
@@ -413,7 +410,7 @@ pub struct Outcome {
     pub effects: Vec<Effect>,
 }
 
-type Guard = fn(&Flow, &Action) -> Result<(), String>;
+type Guard = fn(&Flow, &Action) -> Result<(), Said>;
 
 /// One row of the transition table.
 pub struct Rule {
@@ -427,132 +424,130 @@ use State::*;
 
 const OPEN: &[State] = &[Recorded, Assigned, InProgress, AwaitingApproval, Onsite, AwaitingCustomer, Resolved];
 
-fn ok(_: &Flow, _: &Action) -> Result<(), String> {
+fn ok(_: &Flow, _: &Action) -> Result<(), Said> {
     Ok(())
 }
 
-fn needs_reason(_: &Flow, a: &Action) -> Result<(), String> {
+fn needs_reason(_: &Flow, a: &Action) -> Result<(), Said> {
     match a {
         Action::Reject { reason } | Action::Reopen { reason } | Action::Cancel { reason }
             if reason.trim().is_empty() =>
         {
-            Err("a reason is required".into())
+            Err(Said::new("reason_required"))
         }
         _ => Ok(()),
     }
 }
 
-fn assign_guard(_: &Flow, a: &Action) -> Result<(), String> {
+fn assign_guard(_: &Flow, a: &Action) -> Result<(), Said> {
     match a {
         Action::Assign(t) if t.assignee.is_none() && t.team.is_none() && t.partner.is_none() => {
-            Err("name a team, an engineer or a partner firm".into())
+            Err(Said::new("assign_target"))
         }
         _ => Ok(()),
     }
 }
 
-fn onsite_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn onsite_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     if f.pending.is_some() {
-        return Err("an approval is already pending".into());
+        return Err(Said::new("approval_pending"));
     }
     Ok(())
 }
 
-fn l2_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn l2_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     if f.tier != Tier::L1 {
-        return Err(format!("the event is already at {:?}; only L1 asks for L2", f.tier));
+        return Err(Said::new("l2_from_l1_only").with("tier", format!("{:?}", f.tier)));
     }
     onsite_guard(f, &Action::RequestL2)
 }
 
-fn refer_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn refer_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     match &f.pending {
         Some(p) if p.approver == Approver::Specialist => Ok(()),
-        _ => Err("only an approval awaiting the specialist can be referred to the manager".into()),
+        _ => Err(Said::new("refer_specialist_only")),
     }
 }
 
-fn approve_guard(f: &Flow, a: &Action) -> Result<(), String> {
+fn approve_guard(f: &Flow, a: &Action) -> Result<(), Said> {
     match (&f.pending, a) {
-        (None, _) => Err("no approval is pending".into()),
+        (None, _) => Err(Said::new("no_approval")),
         (Some(p), Action::Approve { l2 }) if p.purpose == Purpose::EscalateL2 => match l2 {
             Some(t) if t.tier == Tier::L2 && t.assignee.is_some() => Ok(()),
-            _ => Err("approving an L2 request routes it to a named L2 engineer".into()),
+            _ => Err(Said::new("l2_named")),
         },
         _ => Ok(()),
     }
 }
 
-fn reject_guard(f: &Flow, a: &Action) -> Result<(), String> {
+fn reject_guard(f: &Flow, a: &Action) -> Result<(), Said> {
     if f.pending.is_none() {
-        return Err("no approval is pending".into());
+        return Err(Said::new("no_approval"));
     }
     needs_reason(f, a)
 }
 
-fn consult_guard(f: &Flow, a: &Action) -> Result<(), String> {
+fn consult_guard(f: &Flow, a: &Action) -> Result<(), Said> {
     if f.tier == Tier::L3 {
-        return Err("the event is already with L3".into());
+        return Err(Said::new("with_l3"));
     }
     match a {
-        Action::ConsultL3 { expert } if f.consultants.contains(expert) => {
-            Err("that expert is already consulted".into())
-        }
+        Action::ConsultL3 { expert } if f.consultants.contains(expert) => Err(Said::new("expert_consulted")),
         _ => Ok(()),
     }
 }
 
-fn resolve_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn resolve_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     if f.had_onsite && f.report < ReportState::Submitted {
-        return Err("on-site work needs a submitted service report before the event is resolved".into());
+        return Err(Said::new("report_before_resolve"));
     }
     Ok(())
 }
 
-fn confirm_report_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn confirm_report_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     match f.report {
         ReportState::Submitted => Ok(()),
-        ReportState::Confirmed => Err("the service report is already confirmed".into()),
-        _ => Err("there is no submitted service report to confirm".into()),
+        ReportState::Confirmed => Err(Said::new("report_confirmed")),
+        _ => Err(Said::new("no_report")),
     }
 }
 
-fn confirm_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn confirm_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     if f.customer_confirmed {
-        return Err("the customer has already confirmed".into());
+        return Err(Said::new("customer_confirmed"));
     }
     if f.had_onsite && f.report != ReportState::Confirmed {
-        return Err("on-site work needs the customer's signature on the service report first".into());
+        return Err(Said::new("signature_first"));
     }
     Ok(())
 }
 
-fn review_guard(f: &Flow, _: &Action) -> Result<(), String> {
+fn review_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     if !f.major {
-        return Err("a review (回顾) is held for major incidents".into());
+        return Err(Said::new("review_needed"));
     }
     Ok(())
 }
 
 /// The close guard: every condition of SPEC step 9.
-pub fn close_guard(f: &Flow, _: &Action) -> Result<(), String> {
+pub fn close_guard(f: &Flow, _: &Action) -> Result<(), Said> {
     let mut missing = Vec::new();
     if !f.customer_confirmed {
-        missing.push("the customer's confirmation");
+        missing.push("confirmation");
     }
     if f.report < ReportState::Submitted {
-        missing.push("a submitted service report");
+        missing.push("report");
     }
     if f.had_onsite && f.report != ReportState::Confirmed {
-        missing.push("the customer's signature on the service report (there was on-site work)");
+        missing.push("signature");
     }
     if !f.documented {
-        missing.push("the documentation step");
+        missing.push("documentation");
     }
     if f.major && !f.reviewed {
-        missing.push("a review of the major incident");
+        missing.push("review");
     }
-    if missing.is_empty() { Ok(()) } else { Err(format!("cannot close yet: missing {}", missing.join(", "))) }
+    if missing.is_empty() { Ok(()) } else { Err(Said::new("close_missing").with("missing", missing.join(","))) }
 }
 
 /// The transition table.
@@ -663,7 +658,10 @@ pub fn available(f: &Flow, actor: &FlowActor) -> Vec<ActionKind> {
 /// Decides an action: the next flow and its effects, or why not.
 pub fn decide(f: &Flow, action: &Action, actor: &FlowActor) -> Result<Outcome, Refusal> {
     let kind = action.kind();
-    let rule = RULES.iter().find(|r| r.action == kind).ok_or_else(|| Refusal::NotNow("unknown action".into()))?;
+    let rule = RULES
+        .iter()
+        .find(|r| r.action == kind)
+        .ok_or_else(|| Refusal::Said { forbidden: false, said: Said::new("unknown_action") })?;
     if !rule.who.iter().any(|w| matches(*w, f, actor)) {
         let said = crate::said::Said::new("not_yours").with("role", actor.role.as_str()).with("action", code_of(&kind));
         return Err(Refusal::Said { forbidden: true, said });
@@ -672,7 +670,7 @@ pub fn decide(f: &Flow, action: &Action, actor: &FlowActor) -> Result<Outcome, R
         let said = crate::said::Said::new("not_now").with("action", code_of(&kind)).with("state", f.state.as_str());
         return Err(Refusal::Said { forbidden: false, said });
     }
-    (rule.guard)(f, action).map_err(Refusal::NotNow)?;
+    (rule.guard)(f, action).map_err(|said| Refusal::Said { forbidden: false, said })?;
     Ok(apply(f, action, actor))
 }
 

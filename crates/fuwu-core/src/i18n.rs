@@ -34,34 +34,6 @@ pub fn has(key: &str) -> bool {
     index().contains_key(key)
 }
 
-/// A message the core or the app wrote in English (the API's language), in
-/// `lang`: the catalogue entry whose English text it is, or the closing guard's
-/// list of missing steps piece by piece; the English text when there is none.
-pub fn from_english(lang: Language, text: &str) -> String {
-    if lang == Language::En {
-        return text.to_owned();
-    }
-    static BY_EN: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    let by_en = BY_EN.get_or_init(|| {
-        ENTRIES.iter().filter(|(k, _, _)| k.starts_with("refusal.")).map(|(_, zh, en)| (*en, *zh)).collect()
-    });
-    if let Some(zh) = by_en.get(text) {
-        return (*zh).to_owned();
-    }
-    if let Some(rest) = text.strip_prefix("cannot close yet: missing ") {
-        let parts: Vec<String> =
-            rest.split(", ").map(|p| by_en.get(p).map_or(p.to_owned(), |z| (*z).to_owned())).collect();
-        return format!("{}{}", t(lang, "refusal.close_missing"), parts.join("、"));
-    }
-    if text.starts_with("cannot ") && text.contains(" while the event is ") {
-        return t(lang, "refusal.not_now").to_owned();
-    }
-    if text.contains(" may not ") && text.ends_with(" this event") {
-        return t(lang, "refusal.not_yours").to_owned();
-    }
-    text.to_owned()
-}
-
 /// The language from a tag such as `zh-CN`, `zh`, `en-US` (Chinese unless English).
 pub fn language(tag: &str) -> Language {
     if tag.trim().to_ascii_lowercase().starts_with("en") { Language::En } else { Language::ZhCn }
@@ -90,36 +62,14 @@ mod tests {
     }
 
     #[test]
-    fn the_flows_refusals_read_in_chinese() {
-        for text in [
-            "a reason is required",
-            "a review (回顾) is held for major incidents",
-            "an approval is already pending",
-            "approving an L2 request routes it to a named L2 engineer",
-            "name a team, an engineer or a partner firm",
-            "no approval is pending",
-            "on-site work needs a submitted service report before the event is resolved",
-            "on-site work needs the customer's signature on the service report first",
-            "only an approval awaiting the specialist can be referred to the manager",
-            "that expert is already consulted",
-            "the customer has already confirmed",
-            "the event is already with L3",
-            "the service report is already confirmed",
-            "there is no submitted service report to confirm",
-            "cannot Resolve while the event is awaiting_approval",
-            "engineer may not Close this event",
-        ] {
-            let zh = from_english(Language::ZhCn, text);
-            assert_ne!(zh, text, "{text} has no Chinese");
-            assert_eq!(from_english(Language::En, text), text);
-        }
-        assert_eq!(
-            from_english(
-                Language::ZhCn,
-                "cannot close yet: missing the customer's confirmation, the documentation step"
-            ),
-            "尚不能关闭，还缺：客户确认、知识沉淀"
-        );
+    fn refusals_are_codes_read_in_either_language() {
+        use crate::said::Said;
+        let close = Said::new("close_missing").with("missing", "confirmation,documentation");
+        assert_eq!(close.text(Language::ZhCn), "尚不能关闭，还缺：客户确认、知识沉淀");
+        assert_eq!(close.api_text(), "cannot close yet: missing the customer's confirmation, the documentation step");
+        let tier = Said::new("l2_from_l1_only").with("tier", "L2");
+        assert_eq!(tier.api_text(), "the event is already at L2; only L1 asks for L2");
+        assert!(!ENTRIES.iter().any(|(k, _, _)| k.starts_with("refusal.")), "refusals live under said.*");
     }
 
     #[test]

@@ -17,6 +17,10 @@ pub struct Said {
 /// Parameters shown through their catalogue group rather than as given.
 const LABELLED: &[&str] = &["role", "state", "action"];
 
+/// Parameters holding a list of codes (comma-separated) of a catalogue group,
+/// shown as their labels in every language, the API's English too.
+const LISTS: &[&str] = &["missing"];
+
 impl Said {
     pub fn new(code: &'static str) -> Said {
         Said { code, params: Vec::new() }
@@ -40,7 +44,10 @@ impl Said {
     fn render(&self, lang: Language, labels: bool) -> String {
         let mut s = i18n::t(lang, &format!("said.{}", self.code)).to_owned();
         for (name, value) in &self.params {
-            let shown = if labels && LABELLED.contains(name) {
+            let shown = if LISTS.contains(name) {
+                let sep = if lang == Language::En { ", " } else { "、" };
+                value.split(',').map(|c| i18n::t(lang, &format!("{name}.{c}")).to_owned()).collect::<Vec<_>>().join(sep)
+            } else if labels && LABELLED.contains(name) {
                 i18n::t(lang, &format!("{name}.{value}")).to_owned()
             } else {
                 value.clone()

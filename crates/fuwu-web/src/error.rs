@@ -69,11 +69,13 @@ impl ApiError {
                 d(StatusCode::UNAUTHORIZED, "unauthenticated", "log in, or send a valid bearer token".into()),
             ),
             AppError::Forbidden(m) => (StatusCode::FORBIDDEN, d(StatusCode::FORBIDDEN, "forbidden", m.clone())),
-            AppError::Refused { forbidden: true, said } => {
+            AppError::Refused { forbidden: true, said, .. } => {
                 (StatusCode::FORBIDDEN, d(StatusCode::FORBIDDEN, "forbidden", said.to_string()))
             }
-            AppError::Refused { forbidden: false, said } => {
-                (StatusCode::CONFLICT, d(StatusCode::CONFLICT, "conflict", said.to_string()))
+            AppError::Refused { forbidden: false, said, field } => {
+                let mut e = d(StatusCode::CONFLICT, "conflict", said.to_string());
+                e.field = field.map(str::to_owned);
+                (StatusCode::CONFLICT, e)
             }
             AppError::NotFound(what) => {
                 (StatusCode::NOT_FOUND, d(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")))

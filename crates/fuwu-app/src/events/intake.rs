@@ -566,7 +566,7 @@ pub async fn suggest(app: &App, c: &Caller, id: i64) -> Result<Vec<Candidate>, A
 /// Knowledge articles matching a text (staff).
 pub async fn knowledge(app: &App, c: &Caller, q: Option<&str>) -> Result<Vec<Value>, AppError> {
     if c.role() == Role::Customer {
-        return Err(AppError::Forbidden("the knowledge base is for staff".into()));
+        return Err(AppError::refused(true, fuwu_core::said::Said::new("staff_only")));
     }
     let mut conn = app.db.reader().acquire().await?;
     let spec = ListSpec {

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 
 pub use fuwu_core::flow::WorkKind;
+use fuwu_core::said::Said;
 
 /// A work record to add.
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -127,11 +128,7 @@ async fn add_work_in(
             return Err(AppError::invalid("kind", "not_allowed", "customers add notes"));
         }
         Err(flow::WorkRefusal::NotOnsiteHolder) => {
-            return Err(AppError::Conflict {
-                message: "on-site visits are entered by the engineer holding an approved on-site event".into(),
-                field: Some("kind".into()),
-                current: None,
-            });
+            return Err(AppError::refused_at("kind", Said::new("visit_not_holder")));
         }
     }
     let mut errs = FieldErrors::new();
@@ -224,20 +221,13 @@ pub async fn visit_step(app: &App, c: &Caller, event_id: i64, v: VisitInput) -> 
     let now = app.clock.now();
     let mut conn = app.db.reader().acquire().await?;
     let (e, _) = load(&mut conn, c, event_id).await?;
-    flow::may_add_work(&e.data.flow, &flow_actor(c), WorkKind::Visit).map_err(|_| AppError::Conflict {
-        message: "on-site visits are entered by the engineer holding an approved on-site event".into(),
-        field: Some("step".into()),
-        current: None,
-    })?;
+    flow::may_add_work(&e.data.flow, &flow_actor(c), WorkKind::Visit)
+        .map_err(|_| AppError::refused_at("step", Said::new("visit_not_holder")))?;
     let rows = children(&mut conn, &tables::WORK_RECORD, event_id).await?;
     let open = open_visit(&rows, c.id().0).cloned();
     drop(conn);
     match (v.step, open) {
-        (VisitStep::Arrive, Some(_)) => Err(AppError::Conflict {
-            message: "your arrival is already recorded; record the departure".into(),
-            field: Some("step".into()),
-            current: None,
-        }),
+        (VisitStep::Arrive, Some(_)) => Err(AppError::refused_at("step", Said::new("visit_already_open"))),
         (VisitStep::Arrive, None) => {
             let w = WorkInput {
                 kind: WorkKind::Visit,
@@ -250,11 +240,7 @@ pub async fn visit_step(app: &App, c: &Caller, event_id: i64, v: VisitInput) -> 
             };
             add_work(app, c, event_id, w).await
         }
-        (VisitStep::Depart, None) => Err(AppError::Conflict {
-            message: "no arrival is recorded for you on this event".into(),
-            field: Some("step".into()),
-            current: None,
-        }),
+        (VisitStep::Depart, None) => Err(AppError::refused_at("step", Said::new("visit_none_open"))),
         (VisitStep::Depart, Some(row)) => {
             let id = row.get("id").and_then(Value::as_i64).ok_or(AppError::NotFound("work record"))?;
             let version = row.get("version").and_then(Value::as_i64).unwrap_or(1);
@@ -279,11 +265,7 @@ pub async fn visit_step(app: &App, c: &Caller, event_id: i64, v: VisitInput) -> 
             let mut tx = app.db.begin().await?;
             load(&mut tx, c, event_id).await?;
             if !crud::update(&mut tx, &tables::WORK_RECORD, id, version, &data, now.as_millisecond()).await? {
-                return Err(AppError::Conflict {
-                    message: "the visit was changed meanwhile; reload".into(),
-                    field: None,
-                    current: None,
-                });
+                return Err(AppError::refused(false, Said::new("visit_changed")));
             }
             journal(&mut tx, now, event_id, Some(c.id()), "visit_departure", json!({"work_record_id": id}), Map::new())
                 .await?;
@@ -431,18 +413,10 @@ async fn current_report(conn: &mut Conn, event_id: i64, report_id: i64) -> Resul
         return Err(AppError::NotFound("report"));
     }
     if r.get("kind") != Some(&json!("service")) || r.get("superseded") == Some(&Value::Bool(true)) {
-        return Err(AppError::Conflict {
-            message: "only the current version of the service report can be confirmed".into(),
-            field: None,
-            current: None,
-        });
+        return Err(AppError::refused(false, Said::new("report_not_current")));
     }
     if r.get("state") == Some(&json!("confirmed")) {
-        return Err(AppError::Conflict {
-            message: "the report is already confirmed".into(),
-            field: None,
-            current: None,
-        });
+        return Err(AppError::refused(false, Said::new("report_already_confirmed")));
     }
     let content = r.get("content").cloned().unwrap_or(Value::Null);
     if r.get("content_hash").and_then(Value::as_str) != Some(content_hash(&content).as_str()) {
@@ -780,7 +754,7 @@ pub async fn download(app: &App, c: &Caller, event_id: i64, attachment_id: i64) 
 /// drawing is needed; the report records who confirmed it and how.
 pub async fn confirm_in_portal(app: &App, c: &Caller, event_id: i64, report_id: i64) -> Result<Value, AppError> {
     if !flow::confirms_in_portal(&flow_actor(c)) {
-        return Err(AppError::Forbidden("the customer confirms in the portal; staff use the signing page".into()));
+        return Err(AppError::refused(true, Said::new("portal_confirm_customer")));
     }
     let mut tx = app.db.begin().await?;
     let (e, before) = load(&mut tx, c, event_id).await?;
@@ -819,11 +793,7 @@ pub async fn rate(app: &App, c: &Caller, event_id: i64, mut r: RatingInput) -> R
     let mut tx = app.db.begin().await?;
     let (e, _) = load(&mut tx, c, event_id).await?;
     if !flow::may_rate(&e.data.flow, &flow_actor(c)) {
-        return Err(AppError::Conflict {
-            message: "the service can be rated once the customer has confirmed the resolution".into(),
-            field: None,
-            current: None,
-        });
+        return Err(AppError::refused(false, Said::new("rate_after_confirm")));
     }
     let row = json!({
         "event_id": event_id, "engineer_id": e.data.assignee_id, "rated_by": c.id(),

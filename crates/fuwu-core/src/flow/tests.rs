@@ -78,10 +78,14 @@ fn hotline_event_to_l1_onsite_signed_and_closed() {
     let f = step(&o.flow, Action::Approve { l2: None }, &specialist()).flow;
     assert_eq!(f.state, State::Onsite);
     assert!(f.had_onsite);
-    assert!(matches!(decide(&f, &Action::Resolve, &l1()), Err(Refusal::NotNow(m)) if m.contains("service report")));
+    assert!(
+        matches!(decide(&f, &Action::Resolve, &l1()), Err(Refusal::Said { forbidden: false, said }) if said.code == "report_before_resolve")
+    );
     let f = go(f, vec![(Action::SubmitReport, l1()), (Action::ConfirmReport, l1()), (Action::Resolve, l1())]);
     assert_eq!(f.state, State::Resolved);
-    assert!(matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("confirmation")));
+    assert!(
+        matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::Said { forbidden: false, said }) if said.api_text().contains("confirmation"))
+    );
     assert!(matches!(decide(&f, &Action::Confirm, &other_customer()), Err(Refusal::Said { forbidden: true, .. })));
     let f = go(f, vec![(Action::Confirm, customer()), (Action::Document, specialist())]);
     assert!(
@@ -122,7 +126,7 @@ fn l1_to_l2_needs_the_specialist_and_a_named_engineer() {
         go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
     assert_eq!(f.pending.as_ref().unwrap().approver, Approver::Specialist);
     assert!(
-        matches!(decide(&f, &Action::Approve { l2: None }, &specialist()), Err(Refusal::NotNow(m)) if m.contains("named L2"))
+        matches!(decide(&f, &Action::Approve { l2: None }, &specialist()), Err(Refusal::Said { forbidden: false, said }) if said.code == "l2_named")
     );
     let target = Target { team: Some(TeamId(50)), assignee: Some(UserId(20)), partner: None, tier: Tier::L2 };
     let o = step(&f, Action::Approve { l2: Some(target) }, &specialist());
@@ -132,10 +136,7 @@ fn l1_to_l2_needs_the_specialist_and_a_named_engineer() {
     // The L1 engineer no longer holds it; the L2 engineer does.
     assert!(decide(&o.flow, &Action::Accept, &l1()).is_err());
     let f = step(&o.flow, Action::Accept, &l2()).flow;
-    assert!(matches!(
-        decide(&f, &Action::RequestL2, &l2()),
-        Err(Refusal::NotNow(_) | Refusal::Said { forbidden: false, .. })
-    ));
+    assert!(matches!(decide(&f, &Action::RequestL2, &l2()), Err(Refusal::Said { forbidden: false, .. })));
     // An L2 on-site trip needs the manager even under a valid contract.
     let f = step(&f, Action::RequestOnsite, &l2()).flow;
     let p = f.pending.clone().unwrap();
@@ -163,7 +164,7 @@ fn a_rejection_returns_the_event_to_its_holder_with_the_reason() {
         go(new(entitled(true, true)), vec![(to_l1(), specialist()), (Action::Accept, l1()), (Action::RequestL2, l1())]);
     assert!(matches!(
         decide(&f, &Action::Reject { reason: " ".into() }, &specialist()),
-        Err(Refusal::NotNow(_) | Refusal::Said { forbidden: false, .. })
+        Err(Refusal::Said { forbidden: false, .. })
     ));
     let o = step(&f, Action::Reject { reason: "先按手册检查缓存电池".into() }, &specialist());
     assert_eq!((o.flow.state, o.flow.assignee, o.flow.tier), (State::InProgress, Some(UserId(10)), Tier::L1));
@@ -191,7 +192,9 @@ fn major_incidents_tell_the_manager_and_need_a_review() {
             (Action::Document, l1()),
         ],
     );
-    assert!(matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::NotNow(m)) if m.contains("review")));
+    assert!(
+        matches!(decide(&f, &Action::Close, &specialist()), Err(Refusal::Said { forbidden: false, said }) if said.api_text().contains("review"))
+    );
     let f = go(f, vec![(Action::Review, specialist()), (Action::Close, specialist())]);
     assert_eq!(f.state, State::Closed);
 }

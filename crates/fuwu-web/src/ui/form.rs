@@ -127,11 +127,7 @@ pub struct Problems {
 /// (`problem.<code>`) when there is one, otherwise the API's own message.
 fn explain(lang: Language, code: &str, message: &str) -> String {
     let key = format!("problem.{code}");
-    if fuwu_core::i18n::has(&key) {
-        fuwu_core::i18n::t(lang, &key).to_owned()
-    } else {
-        fuwu_core::i18n::from_english(lang, message)
-    }
+    if fuwu_core::i18n::has(&key) { fuwu_core::i18n::t(lang, &key).to_owned() } else { message.to_owned() }
 }
 
 impl Problems {
@@ -151,7 +147,7 @@ impl Problems {
                     _ if message.contains(" is already used by ") => {
                         fuwu_core::i18n::t(lang, "problem.duplicate").to_owned()
                     }
-                    _ => fuwu_core::i18n::from_english(lang, message),
+                    _ => message.clone(),
                 };
                 if f == "version" {
                     p.general = Some(text.clone());
@@ -159,10 +155,15 @@ impl Problems {
                 p.fields.insert(f.clone(), text);
             }
             AppError::BadRequest { message, field: Some(f) } => {
-                p.fields.insert(f.clone(), fuwu_core::i18n::from_english(lang, message));
+                p.fields.insert(f.clone(), message.clone());
             }
-            AppError::Refused { said, .. } => p.general = Some(said.text(lang)),
-            other => p.general = Some(fuwu_core::i18n::from_english(lang, &other.to_string())),
+            AppError::Refused { said, field, .. } => {
+                if let Some(f) = field {
+                    p.fields.insert((*f).to_owned(), said.text(lang));
+                }
+                p.general = Some(said.text(lang));
+            }
+            other => p.general = Some(other.to_string()),
         }
         if p.general.is_none() && !p.fields.is_empty() {
             p.general = Some(fuwu_core::i18n::t(lang, "problem.check_fields").to_owned());

@@ -307,12 +307,14 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
     } else if let Some(s) = said {
         s
     } else {
-        fuwu_core::i18n::from_english(ctx.lang, &detail.message)
+        detail.message.clone()
     };
     for f in &detail.fields {
         let key = format!("field.{}", f.field);
         let name = if i18n::has(&key) { i18n::t(ctx.lang, &key).to_owned() } else { f.field.clone() };
-        message.push_str(&format!("；{name}：{}", fuwu_core::i18n::from_english(ctx.lang, &f.message)));
+        let problem = format!("problem.{}", f.code);
+        let text = if i18n::has(&problem) { i18n::t(ctx.lang, &problem).to_owned() } else { f.message.clone() };
+        message.push_str(&format!("；{name}：{text}"));
     }
     render_status(status, &ErrorPage { ctx, status: status.as_u16(), title: title.to_owned(), message })
 }
@@ -415,5 +417,38 @@ mod tests {
             }
         }
         assert!(missing.is_empty(), "keys missing from the catalogue: {missing:#?}");
+    }
+
+    /// Every refusal code written anywhere (a literal given to `Said::new`) reads from the catalogue.
+    #[test]
+    fn every_refusal_code_is_in_the_catalogue() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut missing = Vec::new();
+        let mut seen = 0;
+        let mut dirs = vec![crates.clone()];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    if !path.ends_with("target") {
+                        dirs.push(path);
+                    }
+                    continue;
+                }
+                if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text.split("Said::new(\"").skip(1) {
+                    let code = part.split('"').next().unwrap_or_default();
+                    seen += 1;
+                    if !fuwu_core::i18n::has(&format!("said.{code}")) {
+                        missing.push(format!("{}: {code}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(seen > 20, "the scan found the refusals ({seen})");
+        assert!(missing.is_empty(), "refusal codes missing from the catalogue: {missing:#?}");
     }
 }
