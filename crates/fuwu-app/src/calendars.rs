@@ -89,9 +89,10 @@ pub struct OfficialDaysImport {
 /// Imports a year's official days from a file in the data file's format: all or
 /// nothing (every bad line named, in one 422), each day written through the
 /// record service (validated, audited) in one transaction.
-pub async fn import_official_days(app: &App, c: &Caller, text: &str) -> Result<OfficialDaysImport, AppError> {
+pub async fn import_official_days(app: &App, c: &Caller, file: &[u8]) -> Result<OfficialDaysImport, AppError> {
     c.require(crate::records::write_cap(&tables::HOLIDAY))?;
-    let days = calendar::parse_official_days(text).map_err(|problems| {
+    let rows = crate::sheet::rows(file)?;
+    let days = calendar::official_days_from_rows(&rows).map_err(|problems| {
         let mut errs = fuwu_core::FieldErrors::new();
         for (line, message) in problems.into_iter().take(50) {
             errs.add(format!("line {line}"), "invalid_line", message);

@@ -12,6 +12,7 @@ pub mod lookup;
 pub mod mail;
 pub mod pdf;
 pub mod records;
+pub mod sheet;
 pub mod sla;
 pub mod users;
 pub mod vendor;

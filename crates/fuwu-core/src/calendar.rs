@@ -325,9 +325,20 @@ pub struct HolidayDay {
 /// columns, `date` and `kind` are needed, the name is taken from `holiday_zh`,
 /// else `name`, else `holiday_en`). All or nothing: every line's problem, by line number.
 pub fn parse_official_days(text: &str) -> Result<Vec<HolidayDay>, Vec<(usize, String)>> {
-    let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
+    let rows: Vec<(usize, Vec<String>)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_start_matches('\u{feff}').split(',').map(|c| c.trim().to_owned()).collect()))
+        .collect();
+    official_days_from_rows(&rows)
+}
+
+/// The same from a table's rows (a CSV file's lines, or an Excel sheet's rows
+/// with dates already written `YYYY-MM-DD`), each with its line or row number.
+pub fn official_days_from_rows(rows: &[(usize, Vec<String>)]) -> Result<Vec<HolidayDay>, Vec<(usize, String)>> {
+    let mut lines = rows.iter().filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
     let Some((_, header)) = lines.next() else { return Err(vec![(1, "the file is empty".into())]) };
-    let cols: Vec<String> = header.trim_start_matches('\u{feff}').split(',').map(|c| c.trim().to_lowercase()).collect();
+    let cols: Vec<String> = header.iter().map(|c| c.trim().to_lowercase()).collect();
     let at = |name: &str| cols.iter().position(|c| c == name);
     let (Some(date_col), Some(kind_col)) = (at("date"), at("kind")) else {
         return Err(vec![(1, "the first line must name the columns date and kind".into())]);
@@ -335,14 +346,13 @@ pub fn parse_official_days(text: &str) -> Result<Vec<HolidayDay>, Vec<(usize, St
     let name_col = at("holiday_zh").or(at("name")).or(at("holiday_en"));
     let mut days = Vec::new();
     let mut problems = Vec::new();
-    for (i, line) in lines {
-        let cells: Vec<&str> = line.split(',').map(str::trim).collect();
-        let cell = |c: usize| cells.get(c).copied().unwrap_or("");
+    for (line, cells) in lines {
+        let cell = |c: usize| cells.get(c).map(|s| s.trim()).unwrap_or("");
         let kind = match cell(kind_col) {
             "holiday" => DayKind::Holiday,
             "adjusted_workday" => DayKind::AdjustedWorkday,
             other => {
-                problems.push((i + 1, format!("kind must be holiday or adjusted_workday, not {other:?}")));
+                problems.push((*line, format!("kind must be holiday or adjusted_workday, not {other:?}")));
                 continue;
             }
         };
@@ -353,7 +363,7 @@ pub fn parse_official_days(text: &str) -> Result<Vec<HolidayDay>, Vec<(usize, St
         };
         match crate::records::Validate::check(&mut day) {
             Ok(()) => days.push(day),
-            Err(e) => problems.extend(e.0.iter().map(|f| (i + 1, format!("{}: {}", f.field, f.message)))),
+            Err(e) => problems.extend(e.0.iter().map(|f| (*line, format!("{}: {}", f.field, f.message)))),
         }
     }
     if days.is_empty() && problems.is_empty() {

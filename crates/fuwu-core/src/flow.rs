@@ -369,6 +369,10 @@ pub enum Effect {
         user: UserId,
         reason: NotifyReason,
     },
+    /// Tell the customer's portal users (the contacts of the event's customer with a login).
+    NotifyCustomer {
+        reason: NotifyReason,
+    },
 }
 
 /// Why someone is told.
@@ -381,6 +385,8 @@ pub enum NotifyReason {
     Assigned,
     Consultation,
     Reopened,
+    /// The event is resolved: the customer is asked to confirm and to rate the service.
+    Resolved,
 }
 
 /// Why an action is refused.
@@ -767,7 +773,10 @@ fn apply(f: &Flow, action: &Action, actor: &FlowActor) -> Outcome {
             fx.push(Effect::NotifyUser { user: *expert, reason: NotifyReason::Consultation });
         }
         Action::WaitForCustomer => n.state = AwaitingCustomer,
-        Action::Resolve => n.state = Resolved,
+        Action::Resolve => {
+            n.state = Resolved;
+            fx.push(Effect::NotifyCustomer { reason: NotifyReason::Resolved });
+        }
         Action::SubmitReport => n.report = ReportState::Submitted,
         Action::ConfirmReport => n.report = ReportState::Confirmed,
         Action::Confirm => n.customer_confirmed = true,

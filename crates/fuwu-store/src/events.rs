@@ -99,6 +99,19 @@ pub async fn unread_count(conn: &mut Conn, user_id: i64, now: i64) -> Result<i64
     Ok(row.try_get(0)?)
 }
 
+/// The active portal users of a customer: logins of its contacts.
+pub async fn portal_users_of(conn: &mut Conn, customer_id: i64) -> Result<Vec<i64>> {
+    let rows = sqlx::query(
+        "SELECT u.id FROM users u JOIN contacts k ON k.id = u.contact_id \
+         WHERE u.role = 'customer' AND u.active = 1 AND k.customer_id = $1 ORDER BY u.id",
+    )
+    .bind(customer_id)
+    .fetch_all(conn)
+    .await
+    .map_err(classify)?;
+    rows.iter().map(|r| Ok(r.try_get::<i64, _>(0)?)).collect()
+}
+
 /// For history written after the fact (the demo): what was told before `before`
 /// has been read, and no mail of it is waiting to go out.
 pub async fn settle_history(conn: &mut Conn, before: i64) -> Result<()> {

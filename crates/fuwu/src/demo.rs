@@ -606,10 +606,10 @@ pub async fn fill(app: &App) -> Result<Vec<(String, String, String)>, AppError> 
                         site_id: p.data.site_id,
                         product_model: model.into(),
                         serial_number: format!("{model}-{serial}").replace("-", "").to_uppercase(),
-                        hardware_version: Some(format!("{kind} 硬件 V{}", 1 + r.below(3))),
+                        hardware_version: Some(format!("V{}.0", 1 + r.below(3))),
                         software_version: Some(sw.into()),
                         config_notes: Some(format!(
-                            "{}控制器，{} 块 {}TB 硬盘，RAID6",
+                            "{kind}：{}控制器，{} 块 {}TB 硬盘，RAID6",
                             2 + r.below(3) * 2,
                             12 + r.below(36),
                             [4, 8, 16][r.below(3) as usize]

@@ -514,11 +514,18 @@ pub async fn apply_effect(
                 NotifyReason::ApprovalDecided => "approval_decided",
                 NotifyReason::Consultation => "consultation",
                 NotifyReason::Reopened => "reopened",
+                NotifyReason::Resolved => "resolved",
                 NotifyReason::MajorIncident => "major_incident",
                 NotifyReason::ApprovalNeeded => "approval_needed",
             };
             let n = Notice::new(kind, &format!("notice.{kind}"), event_id, &e.number, &e.title);
             notify(conn, at, &[user.0], &n).await?;
+        }
+        Effect::NotifyCustomer { .. } => {
+            // The mail's link opens the event in the portal: confirm the resolution, then rate.
+            let people = fuwu_store::events::portal_users_of(conn, e.customer_id.0).await?;
+            let n = Notice::new("resolved", "notice.resolved", event_id, &e.number, &e.title);
+            notify(conn, at, &people, &n).await?;
         }
     }
     Ok(())

@@ -215,6 +215,14 @@ async fn put_sla(
     Ok(Json(fuwu_app::sla::set_settings(&s.app, &c, m).await?))
 }
 
+/// The media types a table may be sent as: CSV text, or an Excel workbook.
+const SHEET_TYPES: [&str; 4] = [
+    "text/csv",
+    "text/plain",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.ms-excel",
+];
+
 async fn import_official_days(
     State(s): State<AppState>,
     Auth(c): Auth,
@@ -222,12 +230,12 @@ async fn import_official_days(
     body: Bytes,
 ) -> ApiResult<Json<fuwu_app::calendars::OfficialDaysImport>> {
     let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
-    if !ct.starts_with("text/csv") && !ct.starts_with("text/plain") {
-        return Err(AppError::UnsupportedMediaType("send the file as text/csv".into()).into());
+    if !SHEET_TYPES.iter().any(|t| ct.starts_with(t)) {
+        return Err(
+            AppError::UnsupportedMediaType(format!("send the file as one of {}", SHEET_TYPES.join(", "))).into()
+        );
     }
-    let text = std::str::from_utf8(&body)
-        .map_err(|_| AppError::invalid("file", "not_utf8", "the file must be UTF-8 text (CSV)"))?;
-    Ok(Json(fuwu_app::calendars::import_official_days(&s.app, &c, text).await?))
+    Ok(Json(fuwu_app::calendars::import_official_days(&s.app, &c, &body).await?))
 }
 
 async fn get_vendor(State(s): State<AppState>, Auth(c): Auth) -> ApiResult<Json<VendorSettings>> {
@@ -416,7 +424,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         method: "post",
         path: "/api/v1/holidays/import",
         tag: "SLA",
-        summary: "Import official days from the published file (text/csv: date,weekday,kind,holiday_en,holiday_zh,in_lieu_day); all or nothing, each bad line named",
+        summary: "Import official days from the published file (text/csv: date,weekday,kind,holiday_en,holiday_zh,in_lieu_day), or the same columns in an Excel workbook's first sheet (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/vnd.ms-excel); all or nothing, each bad line or row named",
         params: vec![],
         body: None,
         ok_status: 200,

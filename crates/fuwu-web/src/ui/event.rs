@@ -365,6 +365,7 @@ async fn build<'a>(
         .iter()
         .map(|a| FileView { id: i(a, "id"), name: s(a, "file_name"), size: i(a, "size"), internal: b(a, "internal") })
         .collect();
+    let work_by_id: std::collections::HashMap<i64, &Value> = d.work.iter().map(|w| (i(w, "id"), w)).collect();
     let journal = d
         .journal
         .iter()
@@ -382,6 +383,22 @@ async fn build<'a>(
                 }
                 "work_record" => parts.extend(coded("work", "kind")),
                 _ => {}
+            }
+            // A work record, an arrival or a departure says what was done and when
+            // (only what this reader may see of it: the work list is already filtered).
+            if let Some(w) = detail.get("work_record_id").and_then(Value::as_i64).and_then(|id| work_by_id.get(&id)) {
+                let body = s(w, "body");
+                if !body.is_empty() && matches!(action.as_str(), "work_record") {
+                    let short: String = body.chars().take(120).collect();
+                    parts.push(if short.len() < body.len() { format!("{short}…") } else { short });
+                }
+                let arrived = ms(w, "arrived_at");
+                let departed = ms(w, "departed_at");
+                if action == "visit_arrival" && !arrived.is_empty() {
+                    parts.push(arrived);
+                } else if action == "visit_departure" && !departed.is_empty() {
+                    parts.push(departed);
+                }
             }
             for k in ["reason", "override_reason", "resolution", "handover"] {
                 parts.extend(detail.get(k).and_then(Value::as_str).map(str::to_owned));
@@ -589,7 +606,7 @@ async fn act(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f):
     };
     let r = match r {
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. } | AppError::Conflict { field: Some(_), .. })) => {
-            let problems = Problems::of(ctx.lang, &e).keep(&sent, &["pick", "other", "reason", "handover"]);
+            let problems = Problems::of(ctx.lang, &e).keep(&sent, &["action", "pick", "other", "reason", "handover"]);
             let status = crate::error::ApiError(e).parts().0;
             return shown(&s_, &ctx, id, problems, None, status).await;
         }

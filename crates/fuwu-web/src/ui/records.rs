@@ -179,8 +179,17 @@ pub fn show(v: Option<&Value>) -> String {
     }
 }
 
+/// Lists of text a person reads in a list (a contact's phones), unlike other JSON columns.
+const LISTED_JSON: &[&str] = &["phones"];
+
 fn columns<R: Resource>() -> Vec<&'static str> {
-    R::DEF.cols.iter().filter(|c| c.kind != Kind::Json).map(|c| c.name).take(5).collect()
+    R::DEF
+        .cols
+        .iter()
+        .filter(|c| c.kind != Kind::Json || LISTED_JSON.contains(&c.name))
+        .map(|c| c.name)
+        .take(5)
+        .collect()
 }
 
 /// Columns holding division codes: one city, or a list of cities.

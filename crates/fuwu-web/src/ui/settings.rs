@@ -134,18 +134,14 @@ async fn import_days(State(s): State<AppState>, ctx: Ctx, mut m: axum::extract::
     if let Err(e) = check_csrf(&ctx, &vec![("csrf".into(), csrf)]) {
         return fail(&ctx, e);
     }
-    let text = match file.as_deref().map(std::str::from_utf8) {
-        Some(Ok(t)) if !t.trim().is_empty() => t.to_owned(),
-        Some(Err(_)) => {
-            let e = AppError::invalid("file", "not_utf8", "the file must be UTF-8 text (CSV)");
-            return shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None, None).await;
-        }
+    let file = match file {
+        Some(f) if !f.iter().all(u8::is_ascii_whitespace) => f,
         _ => {
             let e = AppError::invalid("file", "required", "choose the file to import");
             return shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None, None).await;
         }
     };
-    match fuwu_app::calendars::import_official_days(&s.app, &ctx.caller, &text).await {
+    match fuwu_app::calendars::import_official_days(&s.app, &ctx.caller, &file).await {
         Ok(done) => shown(&s, &ctx, Preview::default(), Problems::default(), false, Some(done), None).await,
         Err(e @ (AppError::Forbidden(_) | AppError::Refused { forbidden: true, .. })) => fail(&ctx, e),
         Err(e) => shown(&s, &ctx, Preview::default(), Problems::of(ctx.lang, &e), false, None, None).await,

@@ -57,7 +57,11 @@ pub async fn serve(t: &TestApp) -> String {
 impl Browser {
     pub async fn start(base: &str) -> Browser {
         let port = free_port();
+        // The browser keeps the machine's clock when the suite runs at a future date
+        // (scripts/faketime-runner): libfaketime stalls Chromium; the server is what is moved.
         let driver = std::process::Command::new("chromedriver")
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
             .arg(format!("--port={port}"))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -602,3 +602,23 @@ both!(the_priority_matrix_is_the_admins, |t: TestApp| async move {
     .await;
     assert_eq!(e["priority"], "P2");
 });
+
+both!(a_resolution_asks_the_customer_to_confirm_and_rate, |mut t: TestApp| async move {
+    t.customer_login("cust26", NANJING_GOLD).await;
+    let l1 = t.user_id("l1.nj1").await;
+    let e = fault(&t, NANJING_GOLD, "备份任务失败").await;
+    let id = e["id"].clone();
+    ok(&t, "kefu", &id, json!({"action": "assign", "target": {"engineer_id": l1}})).await;
+    ok(&t, "l1.nj1", &id, json!({"action": "accept"})).await;
+    assert!(!notifications(&t, "cust26").await.iter().any(|n| n["kind"] == "resolved"), "nothing before");
+    ok(&t, "l1.nj1", &id, json!({"action": "resolve", "resolution": "清理存储池并补做备份"})).await;
+    let told = notifications(&t, "cust26").await;
+    let n = told.iter().find(|n| n["kind"] == "resolved" && n["event_id"] == id).expect("the customer is told");
+    assert!(n["title"].as_str().unwrap().contains("请确认并评价"), "{n}");
+    // Another customer's people are not.
+    assert!(!notifications(&t, "customer").await.iter().any(|n| n["event_id"] == id));
+    // The notice leads to the portal page, where the customer confirms and then rates.
+    ok(&t, "cust26", &id, json!({"action": "confirm"})).await;
+    let (s, r) = t.call("cust26", "POST", &format!("/api/v1/events/{id}/rating"), Some(json!({"score": 5}))).await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+});

@@ -240,3 +240,59 @@ both!(official_days_are_imported_from_the_published_file, |t: TestApp| async mov
     assert_eq!(after["due"], "2027-01-04T10:00:00+08:00", "the imported holiday counts at once");
     assert!(!page(router).await.contains("尚未录入 2027 年"), "the warning is gone");
 });
+
+both!(official_days_are_imported_from_an_excel_workbook, |t: TestApp| async move {
+    use axum::http::header;
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    use tower::ServiceExt;
+    // The published columns, a real date cell and a date typed as text, and one bad row.
+    let book = |bad: bool| {
+        let mut wb = Workbook::new();
+        let ws = wb.add_worksheet();
+        for (c, h) in ["date", "weekday", "kind", "holiday_en", "holiday_zh", "in_lieu_day"].iter().enumerate() {
+            ws.write_string(0, c as u16, *h).unwrap();
+        }
+        let date = Format::new().set_num_format("yyyy-mm-dd");
+        ws.write_datetime_with_format(1, 0, ExcelDateTime::from_ymd(2027, 10, 1).unwrap(), &date).unwrap();
+        ws.write_string(1, 2, "holiday").unwrap();
+        ws.write_string(1, 4, "国庆节").unwrap();
+        ws.write_string(2, 0, "2027-10-09").unwrap();
+        ws.write_string(2, 2, "adjusted_workday").unwrap();
+        if bad {
+            ws.write_string(3, 0, "2027-10-40").unwrap();
+            ws.write_string(3, 2, "holiday").unwrap();
+        }
+        wb.save_to_buffer().unwrap()
+    };
+    let post = |body: Vec<u8>| {
+        let req = Request::post("/api/v1/holidays/import")
+            .header(header::AUTHORIZATION, format!("Bearer {}", t.token("admin")))
+            .header(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+            .body(Body::from(body))
+            .unwrap();
+        let router = t.router.clone();
+        async move {
+            let resp = router.oneshot(req).await.unwrap();
+            let status = resp.status();
+            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+        }
+    };
+    let (s, v) = post(book(true)).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    assert_eq!(v["error"]["fields"][0]["field"], "line 4", "the bad row by its number in the sheet: {v}");
+    let (s, v) = post(book(false)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["added"], 2, "{v}");
+    // Thursday 30 September 17:00 + 2 working hours: 1 October is a holiday now, the 2nd and 3rd a weekend.
+    let due = t.get("kefu", "/api/v1/sla/due?start=2027-09-30T17:00:00%2B08:00&duration=2h").await.1;
+    assert_eq!(due["due"], "2027-10-04T10:00:00+08:00", "{due}");
+    let (s, v) = post(b"not a workbook at all \xff".to_vec()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
+    let (s, v) = post(b"PK\x03\x04broken".to_vec()).await;
+    assert_eq!(
+        (s, v["error"]["fields"][0]["code"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("unreadable_workbook")),
+        "{v}"
+    );
+});
