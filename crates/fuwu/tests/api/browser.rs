@@ -125,20 +125,32 @@ impl Browser {
         self.c.current_url().await.expect("url").path().to_owned()
     }
 
+    /// The element, waited for a few seconds (a loaded machine renders slowly, and a person waits too).
+    pub async fn find(&self, css: &str) -> fantoccini::elements::Element {
+        let deadline = Instant::now() + Duration::from_secs(8);
+        loop {
+            match self.c.find(Locator::Css(css)).await {
+                Ok(e) => return e,
+                Err(_) if Instant::now() < deadline => tokio::time::sleep(Duration::from_millis(100)).await,
+                Err(_) => panic!("no {css} on {}", self.path().await),
+            }
+        }
+    }
+
     pub async fn fill(&self, css: &str, text: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        let e = self.find(css).await;
         e.clear().await.expect("clear");
         e.send_keys(text).await.expect("type");
     }
 
     pub async fn select(&self, css: &str, value: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        let e = self.find(css).await;
         e.select_by_value(value).await.unwrap_or_else(|_| panic!("no option {value} in {css}"));
     }
 
     /// Clicks without waiting (opening a panel, a button that stays on the page).
     pub async fn tap(&self, css: &str) {
-        let e = self.c.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("no {css}"));
+        let e = self.find(css).await;
         e.click().await.unwrap_or_else(|err| panic!("click {css}: {err}"));
     }
 
