@@ -8,6 +8,7 @@ pub mod caller;
 pub mod choices;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod lookup;
 pub mod mail;
 pub mod pdf;

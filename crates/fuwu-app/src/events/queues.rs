@@ -55,13 +55,17 @@ fn strip_for_customer(c: &Caller, mut e: Stored<Event>) -> Stored<Event> {
     e
 }
 
-/// A page of events in a queue, with filters; newest first unless `sort=created_at`.
-pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<Event>>, AppError> {
+/// A value's code as it is serialised (`in_progress`, `P1`).
+fn code_of<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+}
+
+/// What a queue with filters selects, before paging: the same for a page and an export.
+fn select(c: &Caller, p: &ListParams) -> Result<ListSpec, AppError> {
     c.require(Cap::ReadEvents)?;
     let def = &tables::EVENT;
     let mut filters_in = p.filters.clone();
     let queue = filters_in.remove("queue").unwrap_or_else(|| "all".into());
-    let (page, per_page) = page_bounds(p)?;
     let filters = parse_filters(def, &filters_in, "queue, ")?;
     let sort = match p.sort.as_deref().unwrap_or("-created_at") {
         "created_at" => ("created_at".to_owned(), false),
@@ -80,24 +84,124 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
     let mut conds = Vec::new();
     conds.extend(event_scope(c));
     conds.extend(queue_cond(c, &queue)?);
-    let spec = ListSpec {
+    Ok(ListSpec {
         filters,
         conds,
         q: p.q.as_deref().and_then(fuwu_core::text::needle),
         scope: None,
         sort: Some(sort),
-        limit: per_page,
-        offset: (page - 1).saturating_mul(per_page),
         no_count: false,
         ..Default::default()
-    };
+    })
+}
+
+/// A page of events in a queue, with filters; newest first unless `sort=created_at`.
+pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<Event>>, AppError> {
+    let (page, per_page) = page_bounds(p)?;
+    let spec = ListSpec { limit: per_page, offset: (page - 1).saturating_mul(per_page), ..select(c, p)? };
     let mut conn = app.db.reader().acquire().await?;
-    let (rows, total) = crud::list(&mut conn, def, &spec).await?;
+    let (rows, total) = crud::list(&mut conn, &tables::EVENT, &spec).await?;
     let items = rows
         .into_iter()
         .map(|m| Stored::from_map(m).map(|e| strip_for_customer(c, e)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page, per_page, total })
+}
+
+/// A queue with its filters as a table to export (every matching event up to
+/// `export::MAX_ROWS`), headers in `lang`, times in `tz`; the same events the
+/// list pages through, as the caller may see them.
+pub async fn export(
+    app: &App,
+    c: &Caller,
+    p: &ListParams,
+    lang: fuwu_core::role::Language,
+) -> Result<crate::export::Table, AppError> {
+    use crate::export::{Cell, MAX_ROWS, Table};
+    use fuwu_core::i18n::t;
+    let spec = ListSpec { limit: MAX_ROWS, offset: 0, ..select(c, p)? };
+    let mut conn = app.db.reader().acquire().await?;
+    let (rows, total) = crud::list(&mut conn, &tables::EVENT, &spec).await?;
+    let events = rows.into_iter().map(Stored::<Event>::from_map).collect::<Result<Vec<_>, _>>()?;
+    let name_map = |rows: Vec<serde_json::Map<String, Value>>| -> std::collections::HashMap<i64, String> {
+        rows.into_iter().filter_map(|m| Some((m.get("id")?.as_i64()?, m.get("name")?.as_str()?.to_owned()))).collect()
+    };
+    let ids = |f: &dyn Fn(&Event) -> Option<i64>| {
+        let mut v: Vec<i64> = events.iter().filter_map(|e| f(&e.data)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let customer_ids = ids(&|e| Some(e.customer_id.0));
+    let user_ids = ids(&|e| e.assignee_id.map(|u| u.0));
+    let team_ids = ids(&|e| e.team_id.map(|u| u.0));
+    let customers = name_map(crud::get_many(&mut conn, &tables::CUSTOMER, &customer_ids).await?);
+    let users = name_map(crud::get_many(&mut conn, &tables::USER, &user_ids).await?);
+    let teams = name_map(crud::get_many(&mut conn, &tables::TEAM, &team_ids).await?);
+    let staff = c.role() != Role::Customer;
+    let label = |group: &str, code: String| Cell::Text(t(lang, &format!("{group}.{code}")).to_owned());
+    let keys: &[&str] = if staff {
+        &[
+            "event.number",
+            "event.title",
+            "event.customer",
+            "event.kind",
+            "event.priority",
+            "event.state",
+            "event.tier",
+            "event.assignee",
+            "export.team",
+            "event.major",
+            "export.sla",
+            "event.created",
+            "export.updated",
+        ]
+    } else {
+        &[
+            "event.number",
+            "event.title",
+            "event.customer",
+            "event.kind",
+            "event.priority",
+            "event.state",
+            "event.created",
+            "export.updated",
+        ]
+    };
+    let headers: Vec<String> = keys.iter().map(|k| t(lang, k).to_owned()).collect();
+    let at = |s: &str| s.parse::<jiff::Timestamp>().map(Cell::Time).unwrap_or(Cell::Empty);
+    let rows = events
+        .iter()
+        .map(|e| {
+            let d = &e.data;
+            let mut r: Vec<Cell> = vec![
+                d.number.as_str().into(),
+                d.title.as_str().into(),
+                customers.get(&d.customer_id.0).cloned().unwrap_or_default().into(),
+                label("kind", code_of(&d.kind)),
+                code_of(&d.priority).into(),
+                label("state", code_of(&d.state)),
+            ];
+            if staff {
+                r.push(label("tier", code_of(&d.tier)));
+                r.push(d.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default().into());
+                r.push(d.team_id.and_then(|u| teams.get(&u.0).cloned()).unwrap_or_default().into());
+                r.push(if d.major { t(lang, "export.yes") } else { "" }.into());
+                r.push(d.sla_state.as_deref().map_or(Cell::Empty, |s| label("standing", s.to_owned())));
+            }
+            r.push(at(&e.created_at));
+            r.push(at(&e.updated_at));
+            r
+        })
+        .collect();
+    Ok(Table {
+        name: t(lang, "nav.queues").to_owned(),
+        headers,
+        rows,
+        tz: jiff::tz::TimeZone::get(&c.user.data.time_zone)
+            .unwrap_or_else(|_| jiff::tz::TimeZone::fixed(jiff::tz::offset(8))),
+        left_out: (total - MAX_ROWS).max(0),
+    })
 }
 
 /// How many events each queue holds for the caller.

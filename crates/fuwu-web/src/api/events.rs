@@ -29,6 +29,41 @@ async fn list(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<J
     Ok(Json(queues::list(&s.app, &c, &list_params(pairs(q)?)?).await?))
 }
 
+/// The export's file format (`format=xlsx|csv`, Excel by default), taken out of the list's parameters.
+pub fn export_format(q: &mut Vec<(String, String)>) -> Result<fuwu_app::export::FileFormat, ApiError> {
+    let mut format = fuwu_app::export::FileFormat::Xlsx;
+    let mut seen = false;
+    for (k, v) in q.iter().filter(|(k, _)| k == "format") {
+        if seen {
+            return Err(AppError::bad(format!("{k} is given twice"), Some("format")).into());
+        }
+        seen = true;
+        format = fuwu_app::export::FileFormat::parse(v)
+            .ok_or_else(|| AppError::bad("format must be xlsx or csv", Some("format")))?;
+    }
+    q.retain(|(k, _)| k != "format");
+    for (k, _) in q.iter() {
+        if k == "page" || k == "per_page" {
+            return Err(AppError::bad(format!("{k}: an export holds the whole list"), Some(k)).into());
+        }
+    }
+    Ok(format)
+}
+
+/// A file named for what it holds and the day: `events-20270301.xlsx`.
+pub fn export_name(app: &fuwu_app::App, base: &str, f: fuwu_app::export::FileFormat) -> String {
+    let day = fuwu_core::entitlement::service_date(app.clock.now());
+    format!("{base}-{}.{}", day.strftime("%Y%m%d"), f.extension())
+}
+
+async fn export(State(s): State<AppState>, Auth(c): Auth, q: Pairs) -> ApiResult<Response> {
+    let mut q = pairs(q)?;
+    let format = export_format(&mut q)?;
+    let table = queues::export(&s.app, &c, &list_params(q)?, c.user.data.language).await?;
+    let bytes = fuwu_app::export::write(&table, format)?;
+    Ok(file_response(&export_name(&s.app, "events", format), bytes, format.content_type()))
+}
+
 async fn create(
     State(s): State<AppState>,
     Auth(c): Auth,
@@ -331,6 +366,24 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
     for f in fuwu_store::tables::EVENT.filters {
         list_params.push(query_param(f, "string", "equality filter"));
     }
+    let mut export_params: Vec<_> =
+        list_params.iter().filter(|p| !matches!(p["name"].as_str(), Some("page" | "per_page"))).cloned().collect();
+    export_params.push(query_param(
+        "format",
+        "string",
+        "xlsx (default: an Excel workbook, frozen header, real dates) or csv (UTF-8 with BOM)",
+    ));
+    doc.op(Op {
+        method: "get",
+        path: "/api/v1/events/export",
+        tag: t,
+        summary: "A queue with its filters as an Excel or CSV file: every matching event (up to 20,000), headers in the caller's language",
+        params: export_params,
+        body: None,
+        ok_status: 200,
+        ok: None,
+        errors: &[400, 403],
+    });
     doc.op(Op {
         method: "get",
         path: "/api/v1/events",
@@ -659,6 +712,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
     });
     let upload_limit = 64 * 1024 * 1024;
     r.route("/api/v1/events", get(list).post(create))
+        .route("/api/v1/events/export", get(export))
         .route("/api/v1/events/queues", get(counts))
         .route("/api/v1/events/{id}", get(detail))
         .route("/api/v1/events/{id}/actions", post(action))

@@ -19,7 +19,11 @@ use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/queues", get(page)).route("/queues/rows", get(rows)).route("/approvals", get(approvals))
+    Router::new()
+        .route("/queues", get(page))
+        .route("/queues/rows", get(rows))
+        .route("/queues/export", get(export))
+        .route("/approvals", get(approvals))
 }
 
 #[derive(Debug, Default, Deserialize, Clone)]
@@ -177,6 +181,8 @@ struct QueuesPage<'a> {
     pages: i64,
     total: i64,
     refresh: String,
+    /// The list's filters for its export links (without the page).
+    export_query: String,
 }
 
 #[derive(Template)]
@@ -230,6 +236,49 @@ async fn load(
     Ok((page, rows))
 }
 
+#[derive(Debug, Default, Deserialize)]
+pub struct ExportQuery {
+    #[serde(default)]
+    pub format: Option<String>,
+    #[serde(flatten)]
+    pub list: QueueQuery,
+}
+
+/// The queue as it is shown, with its filters, as an Excel or CSV file.
+async fn export(State(s): State<AppState>, ctx: Ctx, Query(f): Query<ExportQuery>) -> Response {
+    let Some(format) = fuwu_app::export::FileFormat::parse(f.format.as_deref().unwrap_or("xlsx")) else {
+        return fail(&ctx, AppError::bad("format must be xlsx or csv", Some("format")));
+    };
+    let q = f.list;
+    let queue = q.queue.clone().unwrap_or_else(|| default_queue(ctx.role()).into());
+    let mut filters = BTreeMap::new();
+    filters.insert("queue".to_owned(), queue);
+    for (k, v) in [("priority", &q.priority), ("state", &q.state)] {
+        if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+            filters.insert(k.to_owned(), v.to_owned());
+        }
+    }
+    let p = ListParams {
+        q: q.q.clone().filter(|x| !x.trim().is_empty()),
+        sort: q.sort.clone().filter(|x| !x.is_empty()),
+        page: None,
+        per_page: None,
+        filters,
+    };
+    let file = match queues::export(&s.app, &ctx.caller, &p, ctx.lang).await {
+        Ok(t) => fuwu_app::export::write(&t, format),
+        Err(e) => Err(e),
+    };
+    match file {
+        Ok(bytes) => crate::api::events::file_response(
+            &crate::api::events::export_name(&s.app, "events", format),
+            bytes,
+            format.content_type(),
+        ),
+        Err(e) => fail(&ctx, e),
+    }
+}
+
 fn default_queue(role: Role) -> &'static str {
     tabs(role).first().copied().unwrap_or("open")
 }
@@ -247,6 +296,7 @@ async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery) -> Response {
     let mut fq = f.clone();
     fq.queue = Some(queue.clone());
     let refresh = format!("/queues/rows?{}", fq.query_string());
+    let export_query = QueueQuery { page: None, ..fq.clone() }.query_string();
     let pages = (page.total + page.per_page - 1) / page.per_page.max(1);
     render(&QueuesPage {
         ctx,
@@ -258,6 +308,7 @@ async fn show(s: &AppState, ctx: &Ctx, f: QueueQuery) -> Response {
         pages: pages.max(1),
         total: page.total,
         refresh,
+        export_query,
     })
 }
 

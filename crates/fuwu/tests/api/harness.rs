@@ -180,6 +180,19 @@ impl TestApp {
     }
 
     /// The `total` of a list as the admin sees it.
+    /// A GET answered with a file: status, headers and the bytes.
+    pub async fn bytes(&self, who: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(who)))
+            .body(Body::empty())
+            .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("router");
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
     pub async fn count(&self, path: &str) -> i64 {
         let (s, v) = self.get("admin", path).await;
         assert_eq!(s, StatusCode::OK, "{path}: {v}");

@@ -14,6 +14,7 @@ mod choices;
 mod cli;
 mod clocks;
 mod demo;
+mod export;
 mod flow;
 mod hardening;
 mod intake;
