@@ -174,7 +174,7 @@ impl Clock {
         let running = self.stopped_at.is_none() && self.paused_since.is_none();
         let (due, warn_at) = if running {
             (
-                Some(cal.due(end, remaining.max(0))?),
+                Some(if remaining >= 0 { cal.due(end, remaining)? } else { self.used_up_at(cal, end)? }),
                 (warn_used > used).then(|| cal.due(end, warn_used - used)).transpose()?,
             )
         } else {
@@ -194,6 +194,28 @@ impl Clock {
 }
 
 impl Clock {
+    /// When a clock that has run past its target reached it: the instant its
+    /// working time (pauses left out) came to the target — the due time that
+    /// passed, so a breach reads as how late it is, not as due now.
+    fn used_up_at(&self, cal: &Calendar, end: Timestamp) -> Result<Timestamp, ClockError> {
+        let mut acc = 0;
+        let mut from = self.started_at;
+        let mut spans: Vec<(Timestamp, Timestamp)> = Vec::new();
+        for (a, b) in &self.pauses {
+            spans.push((from, (*a).min(end).max(from)));
+            from = (*b).max(from);
+        }
+        spans.push((from, end.max(from)));
+        for (a, b) in spans {
+            let used = cal.elapsed(a, b)?;
+            if acc + used >= self.target {
+                return Ok(cal.due(a, self.target - acc)?);
+            }
+            acc += used;
+        }
+        Ok(end)
+    }
+
     /// A resolved event reopened: the time it stood resolved is not counted.
     pub fn reopen(&mut self, at: Timestamp) {
         if let Some(stopped) = self.stopped_at.take() {
@@ -602,6 +624,24 @@ mod tests {
         k.stop(ts("2026-02-24T13:00:00+08:00")).unwrap();
         let r = k.read(&c, ts("2026-03-01T00:00:00+08:00"), 0.75).unwrap();
         assert_eq!((r.standing, r.remaining), (Standing::Met, H));
+    }
+
+    #[test]
+    fn a_breached_clock_keeps_the_due_time_that_passed() {
+        let c = five();
+        let mut k = Clock::start(ClockKind::Resolution, 8 * H, ts("2026-02-12T14:00:00+08:00"));
+        k.pause(ts("2026-02-13T10:00:00+08:00")).unwrap();
+        k.resume(ts("2026-02-24T11:00:00+08:00")).unwrap();
+        // A day later: 5h before the pause, Tuesday 11–18 and Wednesday 09–10 after it.
+        let r = k.read(&c, ts("2026-02-25T10:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.standing, r.remaining), (Standing::Breached, -5 * H));
+        assert_eq!(r.due, Some(ts("2026-02-24T14:00:00+08:00")), "the moment it was due, not now");
+        // Breached before a pause: the due time lies before the pause.
+        let mut k = Clock::start(ClockKind::Response, H, ts("2026-03-02T10:00:00+08:00"));
+        k.pause(ts("2026-03-02T12:00:00+08:00")).unwrap();
+        k.resume(ts("2026-03-03T10:00:00+08:00")).unwrap();
+        let r = k.read(&c, ts("2026-03-03T11:00:00+08:00"), 0.75).unwrap();
+        assert_eq!((r.standing, r.due), (Standing::Breached, Some(ts("2026-03-02T11:00:00+08:00"))));
     }
 
     #[test]

@@ -28,8 +28,10 @@
   function fmt(ms) {
     var neg = ms < 0, s = Math.floor(Math.abs(ms) / 1000);
     var d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-    var t = (d ? d + "d " : "") + String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
-    return (neg ? "-" : "") + t;
+    var zh = (document.documentElement.lang || "").indexOf("zh") === 0;
+    var t = (d ? d + (zh ? "天 " : "d ") : "") + String(h).padStart(2, "0") + ":" + String(m).padStart(2, "0") + ":" + String(sec).padStart(2, "0");
+    // Overdue reads as how late it is.
+    return neg ? (zh ? "已超 " : "late ") + t : t;
   }
   function tick() {
     document.querySelectorAll("[data-due]").forEach(function (el) {

@@ -193,7 +193,11 @@ async fn record(State(s): State<AppState>, ctx: Ctx, Form(f): Form<Fields>) -> R
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(e) => Redirect::to(&format!("/events/{}", e.id)).into_response(),
+        Ok(e) => {
+            let held = e.data.assignee_id.is_some() || e.data.team_id.is_some() || e.data.partner_id.is_some();
+            let done = if held { "dispatched" } else { "recorded" };
+            Redirect::to(&format!("/events/{}?done={done}", e.id)).into_response()
+        }
         Err(e) if back_to_portal => super::portal::new_form(&s, &ctx, Problems::of(ctx.lang, &e), f).await,
         Err(e @ (AppError::Invalid(_) | AppError::BadRequest { .. })) => {
             show(&s, &ctx, q, None, Problems::of(ctx.lang, &e), f).await

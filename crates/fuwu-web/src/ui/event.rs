@@ -167,6 +167,8 @@ struct EventPage<'a> {
     l3: Vec<EngineerChoice>,
     /// On site: `Some(true)` while the user's arrival is recorded without a departure.
     visit_open: Option<bool>,
+    /// (arrived, departed) of the engineer's last visit here, local times.
+    my_visit: Option<(String, String)>,
     approval_for_l2: bool,
     approvals: Vec<ApprovalView>,
     /// Per clock: kind, scope, working time, wall time, met (`met` / `breached` / running).
@@ -231,6 +233,15 @@ impl EventPage<'_> {
     fn rating_comment(&self, r: &Value) -> String {
         s(r, "comment")
     }
+
+    /// The score already given (0 when none): the form shows it, not a default.
+    fn saved_score(&self) -> i64 {
+        self.d.rating.as_ref().map_or(0, |r| i(r, "score"))
+    }
+
+    fn saved_comment(&self) -> String {
+        self.d.rating.as_ref().map(|r| s(r, "comment")).unwrap_or_default()
+    }
 }
 
 fn entitlement_bits(v: Option<&Value>) -> (String, String, bool, String, bool) {
@@ -260,6 +271,16 @@ async fn build<'a>(
         None => String::new(),
     };
     let assignee = e.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default();
+    // "Recorded and dispatched to …": whoever holds it now.
+    let flash = flash.map(|f| {
+        let who = [assignee.as_str(), team.as_str()]
+            .iter()
+            .filter(|x| !x.is_empty())
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" · ");
+        f.replace("{who}", if who.is_empty() { "—" } else { &who })
+    });
     let clocks = d
         .clocks
         .iter()
@@ -434,6 +455,18 @@ async fn build<'a>(
                 && w.get("departed_at").is_none_or(Value::is_null)
         })
     });
+    // The engineer's own last visit: when they checked in (and out), shown on the check-in card.
+    let my_visit = d
+        .work
+        .iter()
+        .rev()
+        .find(|w| s(w, "kind") == "visit" && i(w, "author_id") == me && !s(w, "arrived_at").is_empty())
+        .map(|w| {
+            (
+                ctx.at(&s(w, "arrived_at")),
+                w.get("departed_at").and_then(Value::as_str).map(|x| ctx.at(x)).unwrap_or_default(),
+            )
+        });
     let may_report = d.available_actions.contains(&ActionKind::SubmitReport);
     let may_sign = d.available_actions.contains(&ActionKind::ConfirmReport);
     let may_link = flow::may_send_confirmation_link(&e.flow, &actor);
@@ -454,6 +487,7 @@ async fn build<'a>(
         l2,
         l3,
         visit_open,
+        my_visit,
         approval_for_l2,
         approvals,
         figures,
@@ -553,10 +587,16 @@ struct Done {
 
 async fn page(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Query(q): Query<Done>) -> Response {
     // A word that what the user just did has been done (only known words; the rest is ignored).
-    let flash = q
-        .done
-        .filter(|d| matches!(d.as_str(), "report_confirmed" | "rated"))
-        .map(|d| ctx.t(&format!("done.{d}")).to_owned());
+    let flash = q.done.and_then(|d| match d.as_str() {
+        "report_confirmed" | "rated" | "dispatched" | "recorded" | "arrived" | "departed" => {
+            Some(ctx.t(&format!("done.{d}")).to_owned())
+        }
+        // An action of the flow: its label.
+        other => other
+            .strip_prefix("act.")
+            .filter(|k| fuwu_core::i18n::has(&format!("action.{k}")))
+            .map(|k| ctx.t("done.acted").replace("{action}", &ctx.label("action", k))),
+    });
     show(&s_, &ctx, id, Problems::default(), flash).await
 }
 
@@ -594,12 +634,22 @@ async fn act(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f):
     let r = match decode::<ActionInput>(&f, &["pick", "other"]) {
         Ok(input) => {
             let decided = matches!(input.action, ActionKind::Approve | ActionKind::Reject | ActionKind::ReferToManager);
+            let input_kind = input.action;
             match fuwu_app::events::act::act(&s_.app, &ctx.caller, id, input).await {
                 // The approver goes back to the inbox of requests still waiting.
                 Ok(_) if decided && matches!(ctx.caller.role(), Role::Specialist | Role::Manager) => {
-                    return Redirect::to("/approvals").into_response();
+                    return Redirect::to("/approvals?done=decided").into_response();
                 }
-                r => r.map(|_| ()),
+                Ok(_) => {
+                    let kind = serde_json::to_value(input_kind).ok().and_then(|v| v.as_str().map(str::to_owned));
+                    let done = if input_kind == ActionKind::Assign {
+                        "dispatched".to_owned()
+                    } else {
+                        format!("act.{}", kind.unwrap_or_default())
+                    };
+                    return Redirect::to(&format!("/events/{id}?done={done}")).into_response();
+                }
+                Err(e) => Err(e),
             }
         }
         Err(e) => Err(e),
@@ -662,8 +712,16 @@ async fn add_work(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, For
 }
 
 async fn visit(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {
-    submit(&s_, &ctx, id, f, |v: VisitInput| async { work::visit_step(&s_.app, &ctx.caller, id, v).await.map(|_| ()) })
-        .await
+    let done = if get(&f, "step") == Some("depart") { "departed" } else { "arrived" };
+    let r = submit(&s_, &ctx, id, f, |v: VisitInput| async {
+        work::visit_step(&s_.app, &ctx.caller, id, v).await.map(|_| ())
+    })
+    .await;
+    // Saved: the page again, saying so at the top (where the button was).
+    if r.status() == axum::http::StatusCode::SEE_OTHER {
+        return Redirect::to(&format!("/events/{id}?done={done}")).into_response();
+    }
+    r
 }
 
 async fn rate(State(s_): State<AppState>, ctx: Ctx, Path(id): Path<i64>, Form(f): Form<Fields>) -> Response {

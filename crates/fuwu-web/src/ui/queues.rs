@@ -341,11 +341,20 @@ pub struct Request {
 struct ApprovalsPage<'a> {
     ctx: &'a Ctx,
     requests: Vec<Request>,
+    /// "The decision is saved", after deciding on the event page.
+    flash: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ApprovalsQuery {
+    #[serde(default)]
+    pub done: Option<String>,
 }
 
 /// The approvals inbox: each waiting request with its entitlement snapshot beside
 /// it, approve or reject in place (an L2 request names its engineer on the event page).
-async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
+async fn approvals(State(s): State<AppState>, ctx: Ctx, Query(q): Query<ApprovalsQuery>) -> Response {
+    let flash = (q.done.as_deref() == Some("decided")).then(|| ctx.t("done.decided").to_owned());
     let r = async {
         let mut filters = BTreeMap::new();
         filters.insert("queue".to_owned(), "approvals".to_owned());
@@ -388,7 +397,7 @@ async fn approvals(State(s): State<AppState>, ctx: Ctx) -> Response {
     }
     .await;
     match r {
-        Ok(requests) => render(&ApprovalsPage { ctx: &ctx, requests }),
+        Ok(requests) => render(&ApprovalsPage { ctx: &ctx, requests, flash }),
         Err(e) => fail(&ctx, e),
     }
 }

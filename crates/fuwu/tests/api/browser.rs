@@ -432,6 +432,12 @@ async fn the_main_journey_in_chromium() {
     b.click("form[action$='/visit'] button").await;
     let text = b.text().await;
     assert!(text.contains("离开（签退）"), "the departure button replaces the arrival's");
+    assert!(
+        text.contains("已签到，到场时间已记录") && text.contains("已签到 "),
+        "the check-in is said, with its time: {text}"
+    );
+    let top = b.c.execute("return document.querySelector('.visit').getBoundingClientRect().top", vec![]).await.unwrap();
+    assert!(top.as_f64().unwrap() < 844.0, "the check-in card is on the first screen of the phone: {top}");
     assert!(text.contains("到场") && text.contains("已达成"), "the on-site clock reads met: {text}");
     b.check("event-onsite-arrived").await;
     b.click("form[action$='/visit'] button").await;

@@ -211,11 +211,19 @@ both!(record_and_dispatch_in_one_click_goes_to_the_top_suggestion, |t: TestApp| 
     )
     .await;
     assert_eq!(s, StatusCode::SEE_OTHER, "{body}");
-    let id: i64 = to.trim_start_matches("/events/").parse().unwrap();
+    assert!(to.ends_with("?done=dispatched"), "{to}");
+    let id: i64 = to.trim_start_matches("/events/").trim_end_matches("?done=dispatched").parse().unwrap();
     let (_, d) = t.get("kefu", &format!("/api/v1/events/{id}")).await;
     let e = &d["event"];
     assert_eq!(e["state"], "assigned");
     assert_eq!(e["assignee_id"], e["routing"]["candidates"][0]["engineer_id"], "the top suggestion");
+    // The page says who it went to, at the top.
+    let holder = t.get("kefu", &format!("/api/v1/users/{}", e["assignee_id"])).await.1;
+    let (_, html) = page(&t, &k, &to).await;
+    assert!(
+        html.contains(&format!("已派单：{}", holder["name"].as_str().unwrap())),
+        "the dispatch is said, with its holder"
+    );
 });
 
 both!(the_specialist_dispatches_to_anyone_with_a_reason, |t: TestApp| async move {
@@ -301,7 +309,9 @@ both!(the_approver_sees_the_requesters_reason_and_returns_to_the_inbox, |t: Test
         &[("action", "approve".into()), ("version", d["event"]["version"].to_string())],
     )
     .await;
-    assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/approvals"));
+    assert_eq!((s, to.as_str()), (StatusCode::SEE_OTHER, "/approvals?done=decided"));
+    let (_, html) = page(&t, &k, &to).await;
+    assert!(html.contains("审批已保存"), "the inbox says the decision is saved");
 });
 
 both!(the_onsite_clock_stops_at_an_arrival_before_the_approval, |t: TestApp| async move {
