@@ -234,6 +234,18 @@ impl EventPage<'_> {
         s(r, "comment")
     }
 
+    /// A file's size as people read it: `820 B`, `31 KB`, `2.4 MB`.
+    fn size_text(&self, bytes: &i64) -> String {
+        let b = *bytes as f64;
+        if b < 1024.0 {
+            format!("{bytes} B")
+        } else if b < 1024.0 * 1024.0 {
+            format!("{:.0} KB", b / 1024.0)
+        } else {
+            format!("{:.1} MB", b / 1024.0 / 1024.0)
+        }
+    }
+
     /// The score already given (0 when none): the form shows it, not a default.
     fn saved_score(&self) -> i64 {
         self.d.rating.as_ref().map_or(0, |r| i(r, "score"))
@@ -270,7 +282,12 @@ async fn build<'a>(
         Some(t) => names(&mut conn, &tables::TEAM, [t.0]).await?.remove(&t.0).unwrap_or_default(),
         None => String::new(),
     };
-    let assignee = e.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default();
+    let mut assignee = e.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default();
+    if assignee.is_empty()
+        && let Some(p) = e.partner_id
+    {
+        assignee = names(&mut conn, &tables::PARTNER, [p.0]).await?.remove(&p.0).unwrap_or_default();
+    }
     // "Recorded and dispatched to …": whoever holds it now.
     let flash = flash.map(|f| {
         let who = [assignee.as_str(), team.as_str()]
@@ -436,7 +453,7 @@ async fn build<'a>(
     let told = d
         .told
         .iter()
-        .map(|t| (users.get(&i(t, "user_id")).cloned().unwrap_or_default(), ctx.at(&s(t, "created_at"))))
+        .map(|t| (users.get(&i(t, "user_id")).cloned().unwrap_or_default(), ctx.at(&s(t, "at"))))
         .collect();
     // What the forms offer comes from the core's rules for this user, never from a guess here.
     let actor = fuwu_app::events::flow_actor(&ctx.caller);

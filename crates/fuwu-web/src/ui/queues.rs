@@ -129,6 +129,13 @@ pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Resul
     let mut conn = s.app.db.reader().acquire().await?;
     let customers = names(&mut conn, &tables::CUSTOMER, events.iter().map(|e| e.data.customer_id.0)).await?;
     let users = names(&mut conn, &tables::USER, events.iter().filter_map(|e| e.data.assignee_id.map(|u| u.0))).await?;
+    // Held by a partner firm (no engineer named yet): the firm is who has it.
+    let partners = names(
+        &mut conn,
+        &tables::PARTNER,
+        events.iter().filter(|e| e.data.assignee_id.is_none()).filter_map(|e| e.data.partner_id.map(|p| p.0)),
+    )
+    .await?;
     let mut cals = HashMap::new();
     for e in events {
         if let Some(set) = &e.data.clocks
@@ -149,7 +156,12 @@ pub async fn to_rows(s: &AppState, ctx: &Ctx, events: &[Stored<Event>]) -> Resul
             priority: super::code(&e.data.priority),
             state: super::code(&e.data.state),
             tier: super::code(&e.data.tier),
-            assignee: e.data.assignee_id.and_then(|u| users.get(&u.0).cloned()).unwrap_or_default(),
+            assignee: e
+                .data
+                .assignee_id
+                .and_then(|u| users.get(&u.0).cloned())
+                .or_else(|| e.data.partner_id.and_then(|p| partners.get(&p.0).cloned()))
+                .unwrap_or_default(),
             major: e.data.major,
             sla: e.data.sla_state.clone().unwrap_or_default(),
             created: ctx.at(&e.created_at),

@@ -180,8 +180,8 @@ const CASES: [Case; 18] = [
     },
 ];
 
-/// A tiny PNG (a signature stroke is not needed to show the flow).
-const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+/// A signature stroke drawn on the pad (a 240×80 PNG), as the printed copy shows it.
+const SIGNATURE: &str = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAPAAAABQCAYAAAAnSfh8AAADTElEQVR42u3dSXLjMAxAUR3C6z5J7n8tZN9VqTgWKWJ4i7+1TJOfAwDR1+vf1wWgJn4EgMAACAyAwACBARAYAIEBEBggMAACAyAwQGAABAZAYAAEBggMgMB4jvgPvwmBUVReEhMYxeUlMIFRXGASExgFz70EJnCb1WiKwAJaBHYWbCKwVZjArc6BMWj7PHUVHtXeCZ3XXeJ32jXxKDGizVNm3q4dGgSeHYWftBJ17NB32zNhMP+28yJws5UoBgncfRUem0a7hq1EnSQOAkujEXhGmyfHAQjcMG3QIcjxyXfvLvC48/+01bdLwUc0EzgW9SOBhyXt41Wz+GOFwJG0LTuOBQRuXHVTUeJVu47qudtP0mgEbjCQKxcDrNx1ZOy/HbnttttoNa/1gl0rdxzZc7crt8UEbr76Vtx2Vm7P3RcwTgicbhIgcN1BX30g3hE0Dgic8khl+9xr0FeZkP66wsbiHHiblKPVt9egrzIh3Qk+7cwZf/IdygpcYQB0WoV3Rtwrlb4+HYG/E2j76fNGCxwDBY7X/pTZU+e+WCTwiWenK2WtKFKnbezpZ/7lEoQd5++n+31lociJQNryM/A0ga8HZXoiaBI3mNB/K1NZkV3gKemcHc8/Wc757jNPbGGz32Jy/H3syvnYLimsDHXY7z63QxnnykqvT8s5RwqcKf/WJR/70/fZ1fYq/bdazKgicDRffU8GVCa8u1uhCmx1UUqKQo7dgzH7a3CTBD5RCZX9Gp7VddutBe5QDdbpOp+qbwOtvAivvMCr7qaqNNi7vJNL4L27i6gi8KcH+idyj661OT+BVbgYYcf5fmu7n3wBPhrJm6qcrsAEVmEXFRuORVFN4OuGmBVviZx+tWv1O6lWj7nH31o68cNM/HOxrnczdbhUbleZaFQW+GoubqpyuuQTWKXdVLlxfzWVqmptbcf2T/pz8cf7moC5ams7tn+iwK7UabwK+XfAfpPWsfaRj8DZiiIyR6bTpTvJZxuZsSgio5gpaxXIZxuZNaeaScy06VDizVqFqpwNIwGCWCQeF4GNAohCFxsQBO4t5OgUlQEEUhKYwCAkgQlPQAhiDZhU/K4gMEBgAAQGQGCAwAAIDIDAAAgMEBgAgQEs4RuZDHMMZiyPWgAAAABJRU5ErkJggg==";
 
 /// One event's plan: when it is recorded, what is said, and the steps after.
 struct Plan {
