@@ -11,11 +11,18 @@ use std::sync::OnceLock;
 pub type Entry = (&'static str, &'static str, &'static str);
 
 mod entries;
+mod plan_entries;
 pub use entries::ENTRIES;
+pub use plan_entries::PLAN;
+
+/// Every entry of the catalogue (the planned services keep theirs apart).
+pub fn all() -> impl Iterator<Item = &'static Entry> {
+    ENTRIES.iter().chain(PLAN.iter())
+}
 
 fn index() -> &'static HashMap<&'static str, (&'static str, &'static str)> {
     static INDEX: OnceLock<HashMap<&'static str, (&'static str, &'static str)>> = OnceLock::new();
-    INDEX.get_or_init(|| ENTRIES.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect())
+    INDEX.get_or_init(|| all().map(|(k, zh, en)| (*k, (*zh, *en))).collect())
 }
 
 /// The text of `key` in `lang`; the key itself when the catalogue lacks it.
@@ -54,7 +61,7 @@ mod tests {
     #[test]
     fn every_key_is_unique_and_translated() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in ENTRIES {
+        for (k, zh, en) in all() {
             assert!(seen.insert(*k), "duplicate key {k}");
             assert!(!zh.trim().is_empty() && !en.trim().is_empty(), "{k} lacks a text");
             assert!(k.contains('.'), "{k}: keys are dotted");

@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod ids;
 pub mod journal;
 pub mod phone;
+pub mod plan;
 pub mod priority;
 pub mod records;
 pub mod role;

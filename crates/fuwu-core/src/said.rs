@@ -15,7 +15,7 @@ pub struct Said {
 }
 
 /// Parameters shown through their catalogue group rather than as given.
-const LABELLED: &[&str] = &["role", "state", "action"];
+const LABELLED: &[&str] = &["role", "state", "action", "plan_state", "plan_action", "plan_kind"];
 
 /// Parameters holding a list of codes (comma-separated) of a catalogue group,
 /// shown as their labels in every language, the API's English too.

@@ -261,8 +261,7 @@ impl Browser {
     pub async fn check(&mut self, name: &str) {
         let text = self.text().await;
         // Untranslated keys: a word that starts with a catalogue group and a dot.
-        let mut groups: Vec<&str> =
-            fuwu_core::i18n::ENTRIES.iter().filter_map(|(k, _, _)| k.split('.').next()).collect();
+        let mut groups: Vec<&str> = fuwu_core::i18n::all().filter_map(|(k, _, _)| k.split('.').next()).collect();
         groups.sort_unstable();
         groups.dedup();
         for word in text.split(|c: char| c.is_whitespace() || "()（）:：,，".contains(c)) {
