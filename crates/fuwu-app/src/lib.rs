@@ -12,6 +12,7 @@ pub mod export;
 pub mod lookup;
 pub mod mail;
 pub mod pdf;
+pub mod plan;
 pub mod records;
 pub mod sheet;
 pub mod sla;

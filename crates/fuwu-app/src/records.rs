@@ -354,6 +354,23 @@ async fn side_tables(conn: &mut Conn, def: &TableDef, id: i64, data: &Map<String
     Ok(())
 }
 
+/// A contract's plan of engagements is generated when it is created and
+/// completed when it changes (a longer period, another level, a higher
+/// override), in the same transaction: reminders and quota use need the plan
+/// to exist whether or not anyone has looked at the contract yet.
+async fn plan_contract(
+    conn: &mut Conn,
+    at: jiff::Timestamp,
+    caller: Option<&Caller>,
+    def: &TableDef,
+    id: i64,
+) -> Result<(), AppError> {
+    if def.entity == tables::CONTRACT.entity {
+        crate::plan::generate_in(conn, at, caller, id, None).await?;
+    }
+    Ok(())
+}
+
 /// Creates a record inside a transaction the caller already holds; returns it.
 pub async fn create_in<R: Resource>(
     conn: &mut Conn,
@@ -380,6 +397,7 @@ pub async fn create_in<R: Resource>(
         Some(&Value::Object(stored.clone())),
     )
     .await?;
+    plan_contract(conn, at, caller, def, id).await?;
     Stored::from_map(stored)
 }
 
@@ -460,6 +478,7 @@ pub async fn update_in<R: Resource>(
         Some(&Value::Object(after.clone())),
     )
     .await?;
+    plan_contract(conn, at, caller, def, id).await?;
     Stored::from_map(after)
 }
 

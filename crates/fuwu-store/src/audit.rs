@@ -50,6 +50,39 @@ pub async fn record(
     Ok(())
 }
 
+/// Records several changes in one statement (a generated plan's engagements).
+pub async fn record_many(
+    conn: &mut Conn,
+    at: i64,
+    actor: Option<i64>,
+    entity: &str,
+    action: &str,
+    rows: &[(i64, Value)],
+) -> Result<()> {
+    for chunk in rows.chunks(100) {
+        let mut sql = Sql::default();
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for (id, after) in chunk {
+            let marks = [
+                sql.arg(Val::Int(Some(at))),
+                sql.arg(Val::Int(actor)),
+                sql.arg(Val::Text(Some(entity.to_owned()))),
+                sql.arg(Val::Int(Some(*id))),
+                sql.arg(Val::Text(Some(action.to_owned()))),
+                sql.arg(Val::Text(None)),
+                sql.arg(Val::Text(Some(after.to_string()))),
+            ];
+            tuples.push(format!("({})", marks.join(", ")));
+        }
+        sql.text = format!(
+            "INSERT INTO audit_log (at, actor_id, entity, entity_id, action, before_json, after_json) VALUES {}",
+            tuples.join(", ")
+        );
+        sql.execute(conn).await?;
+    }
+    Ok(())
+}
+
 /// Audit rows, newest first, optionally of one entity or record.
 pub async fn list(
     conn: &mut Conn,

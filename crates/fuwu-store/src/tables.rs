@@ -527,6 +527,61 @@ pub static CALENDAR: TableDef = TableDef {
     policy: Policy::Levels,
 };
 
+/// A planned engagement of a contract (issue 11). Written only through
+/// `app::plan` (generation and the engagement state table), never through the
+/// generic record service; read within the caller's customer scope.
+pub static ENGAGEMENT: TableDef = TableDef {
+    entity: "engagement",
+    table: "engagements",
+    cols: &[
+        c("contract_id", Int),
+        c("customer_id", Int),
+        c("project_id", Int),
+        c("kind", Text),
+        c("origin", Text),
+        c("year_index", Int),
+        c("year_start", Text),
+        c("year_end", Text),
+        c("seq", Int),
+        c("units", Int),
+        c("window_start", Text),
+        c("window_end", Text),
+        c("suggested_date", Text),
+        c("proposed_date", Text),
+        c("agreed_date", Text),
+        c("state", Text),
+        c("team_id", Int),
+        c("engineer_id", Int),
+        c("over_quota", Bool),
+        c("approved", Bool),
+        c("approved_by", Int),
+        c("report_summary", Text),
+        c("report_version", Int),
+        c("report_submitted", Bool),
+        c("customer_confirmed", Bool),
+        c("confirmed_by", Int),
+        c("reason", Text),
+        c("notes", Text),
+    ],
+    search: &["notes", "report_summary"],
+    sortable: &["window_start", "window_end", "agreed_date", "state", "kind"],
+    filters: &[
+        "contract_id",
+        "customer_id",
+        "project_id",
+        "kind",
+        "state",
+        "team_id",
+        "engineer_id",
+        "year_index",
+        "over_quota",
+        "origin",
+    ],
+    uniques: &[],
+    link: Link::Column,
+    policy: Policy::Events,
+};
+
 /// Every described record, for lookups by entity name.
 pub static ALL: &[&TableDef] = &[
     &BRANCH,
@@ -567,6 +622,7 @@ mod tests {
             &NOTIFICATION,
             &KNOWLEDGE,
             &RATING,
+            &ENGAGEMENT,
         ]);
         for d in defs {
             let has = |n: &str| {

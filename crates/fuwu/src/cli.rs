@@ -71,6 +71,11 @@ pub enum Command {
         #[command(subcommand)]
         command: SlaCommand,
     },
+    /// Planned services (inspections, standby, training, optimisation reviews, DR drills).
+    Plan {
+        #[command(subcommand)]
+        command: PlanCommand,
+    },
     /// Measure performance on a scratch database; the last line is one JSON object.
     Bench {
         #[command(subcommand)]
@@ -92,6 +97,16 @@ pub enum SlaCommand {
         /// or a calendar defined in the database.
         #[arg(long, default_value = "5x8")]
         calendar: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Generate every contract's missing engagements of the contract years that begin in YEAR
+    /// (idempotent: a second run creates nothing); prints each one created.
+    Generate {
+        #[arg(long, value_parser = clap::value_parser!(i16).range(2000..=2100))]
+        year: i16,
     },
 }
 
@@ -243,6 +258,30 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                     other => CliError(other.to_string()),
                 })?;
             println!("{due}");
+            Ok(())
+        }
+        Command::Plan { command: PlanCommand::Generate { year } } => {
+            let app = open(&cfg).await?;
+            let done = fuwu_app::plan::generate_year(&app, year).await.map_err(|e| CliError(e.to_string()))?;
+            let mut total = 0;
+            for g in done.iter().filter(|g| !g.created.is_empty()) {
+                for c in &g.created {
+                    total += 1;
+                    println!(
+                        "{}\tyear {}\t{} {}/{}\t{}..{}\tsuggested {}",
+                        g.contract_number,
+                        c.year_index,
+                        c.kind.as_str(),
+                        c.seq,
+                        c.of,
+                        c.window_start,
+                        c.window_end,
+                        c.suggested_date.as_deref().unwrap_or("-")
+                    );
+                }
+            }
+            let contracts = done.iter().filter(|g| !g.created.is_empty()).count();
+            println!("{total} engagement(s) created for {contracts} contract(s) of {} covering {year}", done.len());
             Ok(())
         }
         Command::Serve { demo, .. } => serve(&cfg, demo).await,

@@ -12,6 +12,7 @@ mod choices;
 mod doc;
 pub(crate) mod events;
 mod hotline;
+mod plan;
 mod records;
 
 pub use account::session_cookie as account_cookie;
@@ -43,6 +44,7 @@ pub fn routes() -> (Router<AppState>, Value) {
     r = hotline::routes(r, &mut doc);
     r = events::routes(r, &mut doc);
     r = choices::routes(r, &mut doc);
+    r = plan::routes(r, &mut doc);
     (r, doc.finish())
 }
 
