@@ -195,7 +195,13 @@ async fn leads_of(conn: &mut Conn, user: UserId) -> Result<Vec<TeamId>, AppError
         no_count: true,
         ..Default::default()
     };
-    Ok(crud::list(conn, &tables::TEAM, &spec).await?.0.iter().filter_map(|m| m.get("id")?.as_i64()).map(TeamId).collect())
+    Ok(crud::list(conn, &tables::TEAM, &spec)
+        .await?
+        .0
+        .iter()
+        .filter_map(|m| m.get("id")?.as_i64())
+        .map(TeamId)
+        .collect())
 }
 
 /// The rules' view of the caller.
@@ -310,8 +316,10 @@ pub async fn generate_in(
     // with the official holidays and adjusted working days (and those added).
     let cal = crate::calendars::calendar(conn, "5x8", "calendar").await?;
     let working = |d: Date| cal.is_working_day(d);
-    let slots: Vec<plan::Slot> =
-        plan::slots(start, end, &cp.quotas, &working).into_iter().filter(|s| year.is_none_or(|y| s.year.start.year() == y)).collect();
+    let slots: Vec<plan::Slot> = plan::slots(start, end, &cp.quotas, &working)
+        .into_iter()
+        .filter(|s| year.is_none_or(|y| s.year.start.year() == y))
+        .collect();
     let existing = of_contract(conn, contract_id).await?;
     let has = |s: &plan::Slot| {
         existing.iter().any(|e| {
@@ -448,7 +456,10 @@ pub async fn list(app: &App, c: &Caller, params: &ListParams) -> Result<Page<Sto
             let (col, desc) = s.strip_prefix('-').map_or((s, false), |c| (c, true));
             if !(["id", "created_at", "updated_at"].contains(&col) || tables::ENGAGEMENT.sortable.contains(&col)) {
                 return Err(AppError::bad(
-                    format!("cannot sort by {col}; engagements sort by: id, {}", tables::ENGAGEMENT.sortable.join(", ")),
+                    format!(
+                        "cannot sort by {col}; engagements sort by: id, {}",
+                        tables::ENGAGEMENT.sortable.join(", ")
+                    ),
                     Some("sort"),
                 ));
             }
@@ -536,7 +547,9 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EngagementDetail, 
         .rev()
         .map(|r| Step {
             reason: match r.action.as_str() {
-                "postpone" | "cancel" => r.after.as_ref().and_then(|a| a.get("reason")).and_then(Value::as_str).map(str::to_owned),
+                "postpone" | "cancel" => {
+                    r.after.as_ref().and_then(|a| a.get("reason")).and_then(Value::as_str).map(str::to_owned)
+                }
                 _ => None,
             },
             actor_name: r.actor_id.and_then(|a| names.get(&a).cloned()),
@@ -545,7 +558,8 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EngagementDetail, 
             actor_id: r.actor_id,
         })
         .collect();
-    let engineers = if available.contains(&ActionKind::Assign) { candidates(&mut conn, &e.data).await? } else { vec![] };
+    let engineers =
+        if available.contains(&ActionKind::Assign) { candidates(&mut conn, &e.data).await? } else { vec![] };
     Ok(EngagementDetail {
         engineer_name: e.data.engineer_id.and_then(|u| names.get(&u.0).cloned()),
         engagement: e,
@@ -675,7 +689,10 @@ pub async fn act(app: &App, c: &Caller, id: i64, input: ActionInput) -> Result<S
         && v != e.version
     {
         return Err(AppError::Conflict {
-            message: format!("the engagement was changed by someone else (now version {}); reload and try again", e.version),
+            message: format!(
+                "the engagement was changed by someone else (now version {}); reload and try again",
+                e.version
+            ),
             field: Some("version".into()),
             current: Some(Value::Object(before)),
         });
@@ -769,7 +786,11 @@ pub async fn add(app: &App, c: &Caller, input: NewEngagement) -> Result<Stored<E
     let mut tx = app.db.begin().await?;
     let cp = contract_plan(&mut tx, input.contract_id.0).await?;
     let year = plan::year_of(&cp.years, ws).ok_or_else(|| {
-        AppError::invalid("window_start", "outside_period", "window_start must lie inside the contract's service period")
+        AppError::invalid(
+            "window_start",
+            "outside_period",
+            "window_start must lie inside the contract's service period",
+        )
     })?;
     if we > year.end {
         return Err(AppError::invalid(
@@ -878,7 +899,11 @@ pub struct Plan {
 }
 
 /// Quota use per contract year and kind, from the engagements of the contract.
-pub fn year_uses(years: &[ContractYear], quotas: &fuwu_core::records::Quotas, all: &[Stored<Engagement>]) -> Vec<YearUse> {
+pub fn year_uses(
+    years: &[ContractYear],
+    quotas: &fuwu_core::records::Quotas,
+    all: &[Stored<Engagement>],
+) -> Vec<YearUse> {
     years
         .iter()
         .map(|y| {

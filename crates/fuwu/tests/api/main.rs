@@ -23,6 +23,7 @@ mod language;
 mod lookup;
 mod mail;
 mod pages;
+mod plan;
 mod records;
 mod report_copy;
 mod service;

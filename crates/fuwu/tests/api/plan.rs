@@ -1,0 +1,336 @@
+//! Planned services (issue 11) over HTTP: a contract's generated plan, its
+//! idempotent generation, who sees which engagements, the state table's
+//! refusals, quota use, and engagements beyond the quota.
+
+use crate::both;
+use crate::harness::{TestApp, assert_error};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+/// The customer of the `customer` login.
+async fn own_customer(t: &TestApp) -> i64 {
+    let (_, v) = t.get("customer", "/api/v1/customers").await;
+    v["items"][0]["id"].as_i64().unwrap()
+}
+
+/// An admin's level with 4 inspections and 1 DR drill a year, and a contract
+/// of the `customer` login's customer on it for 2026; returns the contract id.
+async fn contract_with_plan(t: &TestApp, number: &str) -> i64 {
+    let level = json!({
+        "code": format!("P{}", &number[number.len() - 3..]), "name": "巡检服务等级", "coverage": "5x8", "onsite_included": true,
+        "targets": [
+            {"priority": "P1", "response_minutes": 30, "resolution_minutes": 480},
+            {"priority": "P2", "response_minutes": 60, "resolution_minutes": 960},
+            {"priority": "P3", "response_minutes": 120, "resolution_minutes": 1920},
+            {"priority": "P4", "response_minutes": 240, "resolution_minutes": 2880}],
+        "quotas": {"inspections": 4, "dr_drills": 1}
+    });
+    let (s, l) = t.call("admin", "POST", "/api/v1/service-levels", Some(level)).await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let c = json!({"number": number, "customer_id": own_customer(t).await, "service_level_id": l["id"],
+        "start_date": "2026-01-01", "end_date": "2026-12-31"});
+    let (s, c) = t.call("kefu", "POST", "/api/v1/contracts", Some(c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    c["id"].as_i64().unwrap()
+}
+
+fn kinds(plan: &Value, kind: &str) -> Vec<Value> {
+    plan["engagements"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).cloned().collect()
+}
+
+fn use_of(plan: &Value, kind: &str) -> Value {
+    plan["years"][0]["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == kind).cloned().unwrap_or(Value::Null)
+}
+
+async fn act(t: &TestApp, who: &str, id: i64, body: Value) -> (StatusCode, Value) {
+    t.call(who, "POST", &format!("/api/v1/engagements/{id}/actions"), Some(body)).await
+}
+
+/// A login for an engineer by id (the harness's tokens are for demo logins).
+async fn engineer_token(t: &mut TestApp, id: i64) -> &'static str {
+    let (_, u) = t.get("admin", &format!("/api/v1/users/{id}")).await;
+    let login: &'static str = Box::leak(u["login"].as_str().unwrap().to_owned().into_boxed_str());
+    t.login_as(login).await;
+    login
+}
+
+both!(a_new_contract_shows_its_plan_and_generating_again_creates_nothing, |t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-001").await;
+    let (s, plan) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
+    assert_eq!(s, StatusCode::OK, "{plan}");
+    let insp = kinds(&plan, "inspection");
+    assert_eq!(insp.len(), 4, "{plan}");
+    let windows: Vec<(&str, &str)> =
+        insp.iter().map(|e| (e["window_start"].as_str().unwrap(), e["window_end"].as_str().unwrap())).collect();
+    assert_eq!(
+        windows,
+        [
+            ("2026-01-01", "2026-03-31"),
+            ("2026-04-01", "2026-06-30"),
+            ("2026-07-01", "2026-09-30"),
+            ("2026-10-01", "2026-12-31")
+        ],
+        "one inspection per quarter"
+    );
+    assert!(insp.iter().all(|e| e["state"] == "planned" && e["over_quota"] == false));
+    // The project's dedicated team plans with the service centre.
+    assert!(insp.iter().all(|e| e["team_id"].is_i64()), "{}", insp[0]);
+    assert_eq!(kinds(&plan, "dr_drill").len(), 1);
+    let u = use_of(&plan, "inspection");
+    assert_eq!(
+        (u["quota"].as_i64(), u["delivered"].as_i64(), u["scheduled"].as_i64(), u["remaining"].as_i64()),
+        (Some(4), Some(0), Some(4), Some(4))
+    );
+    // Each generated engagement was audited in the contract's transaction.
+    let audit = t.audit_rows().await;
+    let (s, g) = t.call("kefu", "POST", &format!("/api/v1/contracts/{id}/plan"), None).await;
+    assert_eq!(s, StatusCode::OK, "{g}");
+    assert_eq!(g["created"].as_array().unwrap().len(), 0, "idempotent: {g}");
+    assert_eq!(t.audit_rows().await, audit, "nothing written");
+    assert_eq!(
+        t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1["engagements"].as_array().unwrap().len(),
+        5
+    );
+    // Only the service centre generates.
+    assert_error(
+        &t.call("l2.1", "POST", &format!("/api/v1/contracts/{id}/plan"), None).await,
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    assert_error(
+        &t.call("customer", "POST", &format!("/api/v1/contracts/{id}/plan"), None).await,
+        StatusCode::FORBIDDEN,
+        None,
+    );
+
+    // A longer period through the record service plans the new year at once.
+    let (_, c) = t.get("kefu", &format!("/api/v1/contracts/{id}")).await;
+    let mut body = c.clone();
+    for k in ["id", "created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body["end_date"] = json!("2027-12-31");
+    let (s, v) = t.call("kefu", "PUT", &format!("/api/v1/contracts/{id}"), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let (_, plan) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
+    assert_eq!(plan["years"].as_array().unwrap().len(), 2);
+    assert_eq!(kinds(&plan, "inspection").len(), 8);
+});
+
+both!(the_operators_yearly_generation_fills_what_a_raised_quota_adds_once, |t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-002").await;
+    let (_, c) = t.get("kefu", &format!("/api/v1/contracts/{id}")).await;
+    let (_, level) = t.get("admin", &format!("/api/v1/service-levels/{}", c["service_level_id"])).await;
+    let mut body = level.clone();
+    for k in ["id", "created_at", "updated_at"] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    body["quotas"]["inspections"] = json!(6);
+    let (s, v) = t.call("admin", "PUT", &format!("/api/v1/service-levels/{}", level["id"]), Some(body)).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let first = fuwu_app::plan::generate_year(&t.app, 2026).await.unwrap();
+    let mine = first.iter().find(|g| g.contract_id.0 == id).unwrap();
+    // Six a year now: the numbers 5 and 6 are added (the first four keep their windows).
+    let seqs: Vec<i64> =
+        mine.created.iter().filter(|c| c.kind == fuwu_core::plan::Kind::Inspection).map(|c| c.seq).collect();
+    assert_eq!(seqs, vec![5, 6], "{:?}", mine.created);
+    let again = fuwu_app::plan::generate_year(&t.app, 2026).await.unwrap();
+    assert!(again.iter().all(|g| g.created.is_empty()), "a second run creates nothing");
+    assert!(fuwu_app::plan::generate_year(&t.app, 2030).await.unwrap().is_empty(), "no contract covers 2030");
+});
+
+both!(customers_and_partners_see_only_their_own_engagements, |t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-003").await;
+    let own = own_customer(&t).await;
+    let (s, v) = t.get("customer", "/api/v1/engagements?per_page=200").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert!(v["total"].as_i64().unwrap() >= 5);
+    assert!(v["items"].as_array().unwrap().iter().all(|e| e["customer_id"] == own));
+    let theirs = t.first(&format!("/api/v1/engagements?customer_id={}", own + 1)).await;
+    let theirs_id = theirs["id"].as_i64().unwrap();
+    assert_error(&t.get("customer", &format!("/api/v1/engagements/{theirs_id}")).await, StatusCode::NOT_FOUND, None);
+    assert_error(&t.get("customer", "/api/v1/engagements/99999999").await, StatusCode::NOT_FOUND, None);
+    assert_eq!(t.get("customer", &format!("/api/v1/engagements?customer_id={}", own + 1)).await.1["total"], 0);
+    // The other customer's contact sees none of this customer's.
+    let mine =
+        kinds(&t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1, "inspection")[0]["id"].as_i64().unwrap();
+    assert_error(&t.get("customer2", &format!("/api/v1/engagements/{mine}")).await, StatusCode::NOT_FOUND, None);
+    assert_error(&t.get("customer2", &format!("/api/v1/contracts/{id}/plan")).await, StatusCode::NOT_FOUND, None);
+    assert_eq!(t.get("customer", &format!("/api/v1/engagements/{mine}")).await.0, StatusCode::OK);
+    // A partner engineer sees the customers its firm serves, and no other.
+    let (_, p) = t.get("partner1", "/api/v1/engagements?per_page=200").await;
+    let (_, served) = t.get("partner1", "/api/v1/customers?per_page=200").await;
+    let served: Vec<&Value> = served["items"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
+    assert!(p["total"].as_i64().unwrap() > 0);
+    assert!(p["items"].as_array().unwrap().iter().all(|e| served.contains(&&e["customer_id"])));
+    let (_, all) = t.get("admin", "/api/v1/engagements?per_page=1").await;
+    assert!(all["total"].as_i64().unwrap() > p["total"].as_i64().unwrap());
+    // Unknown filters and sorts are refused, naming them.
+    assert_error(&t.get("kefu", "/api/v1/engagements?colour=red").await, StatusCode::BAD_REQUEST, Some("colour"));
+    assert_error(&t.get("kefu", "/api/v1/engagements?sort=secret").await, StatusCode::BAD_REQUEST, Some("sort"));
+});
+
+both!(an_inspection_goes_from_plan_to_delivered_and_the_contract_counts_it, |mut t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-004").await;
+    let e = kinds(&t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1, "inspection")[1].clone();
+    let eid = e["id"].as_i64().unwrap();
+    let (_, d) = t.get("kefu", &format!("/api/v1/engagements/{eid}")).await;
+    assert!(d["available"].as_array().unwrap().contains(&json!("assign")), "{d}");
+    let engineers = d["engineers"].as_array().unwrap();
+    assert_eq!(engineers[0]["dedicated"], true, "the project's dedicated people first: {engineers:?}");
+    let engineer = engineers[0]["id"].as_i64().unwrap();
+    let login = engineer_token(&mut t, engineer).await;
+
+    // The engineer cannot start before a date is agreed, nor may the customer agree one alone.
+    assert_error(
+        &act(&t, "customer", eid, json!({"action": "agree_date", "date": "2026-05-12"})).await,
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    let (s, v) = act(&t, "kefu", eid, json!({"action": "assign", "engineer_id": engineer})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_error(&act(&t, login, eid, json!({"action": "start"})).await, StatusCode::CONFLICT, None);
+    // Dates: well-formed, inside the contract year.
+    assert_error(
+        &act(&t, "kefu", eid, json!({"action": "propose_date", "date": "12/05/2026"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("date"),
+    );
+    assert_error(
+        &act(&t, "kefu", eid, json!({"action": "propose_date", "date": "2027-01-05"})).await,
+        StatusCode::CONFLICT,
+        None,
+    );
+    assert_error(
+        &act(&t, "kefu", eid, json!({"action": "propose_date"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("date"),
+    );
+    let (s, v) = act(&t, "kefu", eid, json!({"action": "propose_date", "date": "2026-05-12"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The customer accepts the proposed date (a stale version is refused).
+    assert_error(
+        &act(&t, "customer", eid, json!({"action": "accept_date", "version": 1})).await,
+        StatusCode::CONFLICT,
+        Some("version"),
+    );
+    let (_, d) = t.get("customer", &format!("/api/v1/engagements/{eid}")).await;
+    assert_eq!(d["available"], json!(["accept_date"]), "{d}");
+    assert_error(&act(&t, "customer2", eid, json!({"action": "accept_date"})).await, StatusCode::NOT_FOUND, None);
+    let (s, v) = act(&t, "customer", eid, json!({"action": "accept_date"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["state"].as_str(), v["agreed_date"].as_str()), (Some("date_agreed"), Some("2026-05-12")));
+    // Another engineer may not start it; the assigned one does.
+    assert_error(&act(&t, "l2.1", eid, json!({"action": "start"})).await, StatusCode::FORBIDDEN, None);
+    assert_eq!(act(&t, login, eid, json!({"action": "start"})).await.0, StatusCode::OK);
+    assert_error(&act(&t, "kefu", eid, json!({"action": "close"})).await, StatusCode::CONFLICT, None);
+    assert_error(&act(&t, "customer", eid, json!({"action": "confirm"})).await, StatusCode::CONFLICT, None);
+    assert_error(
+        &act(&t, login, eid, json!({"action": "submit_report", "summary": "  "})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("summary"),
+    );
+    let (s, v) =
+        act(&t, login, eid, json!({"action": "submit_report", "summary": "八项检查完成：环境正常，固件建议升级。"}))
+            .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["report_version"], 1);
+    // Only the customer confirms; then the service centre closes.
+    assert_error(&act(&t, "kefu", eid, json!({"action": "confirm"})).await, StatusCode::FORBIDDEN, None);
+    assert_error(&act(&t, "kefu", eid, json!({"action": "close"})).await, StatusCode::CONFLICT, None);
+    assert_eq!(act(&t, "customer", eid, json!({"action": "confirm"})).await.0, StatusCode::OK);
+    let (_, plan) = t.get("customer", &format!("/api/v1/contracts/{id}/plan")).await;
+    let u = use_of(&plan, "inspection");
+    assert_eq!(
+        (u["delivered"].as_i64(), u["scheduled"].as_i64(), u["remaining"].as_i64()),
+        (Some(1), Some(3), Some(3)),
+        "1 of 4 delivered"
+    );
+    assert_eq!(act(&t, "kefu", eid, json!({"action": "close"})).await.0, StatusCode::OK);
+    let (_, d) = t.get("kefu", &format!("/api/v1/engagements/{eid}")).await;
+    let steps: Vec<&str> = d["history"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["plan", "assign", "propose_date", "accept_date", "start", "submit_report", "confirm", "close"]);
+    assert_eq!(d["available"], json!([]));
+
+    // Postponing and cancelling need a reason, named.
+    let other = kinds(&plan, "inspection")[2]["id"].as_i64().unwrap();
+    assert_error(
+        &act(&t, "kefu", other, json!({"action": "postpone"})).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Some("reason"),
+    );
+    let (s, v) = act(&t, "kefu", other, json!({"action": "cancel", "reason": "客户设备下线"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["reason"], "客户设备下线");
+    assert_error(
+        &act(&t, "kefu", other, json!({"action": "agree_date", "date": "2026-08-03"})).await,
+        StatusCode::CONFLICT,
+        None,
+    );
+    let (_, plan) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
+    let u = use_of(&plan, "inspection");
+    assert_eq!(
+        (u["delivered"].as_i64(), u["scheduled"].as_i64(), u["remaining"].as_i64()),
+        (Some(1), Some(2), Some(3))
+    );
+});
+
+both!(an_engagement_beyond_the_quota_waits_for_the_managers_approval, |mut t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-005").await;
+    let extra = json!({"contract_id": id, "kind": "inspection", "window_start": "2026-06-01", "window_end": "2026-06-30", "notes": "系统上线前加检"});
+    assert_error(
+        &t.call("customer", "POST", "/api/v1/engagements", Some(extra.clone())).await,
+        StatusCode::FORBIDDEN,
+        None,
+    );
+    let (s, e) = t.call("kefu", "POST", "/api/v1/engagements", Some(extra)).await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    assert_eq!(
+        (e["over_quota"].as_bool(), e["origin"].as_str()),
+        (Some(true), Some("extra")),
+        "the fifth of four: {e}"
+    );
+    let eid = e["id"].as_i64().unwrap();
+    let (_, d) = t.get("kefu", &format!("/api/v1/engagements/{eid}")).await;
+    let engineer = d["engineers"][0]["id"].as_i64().unwrap();
+    let login = engineer_token(&mut t, engineer).await;
+    assert_eq!(act(&t, "kefu", eid, json!({"action": "assign", "engineer_id": engineer})).await.0, StatusCode::OK);
+    assert_eq!(act(&t, "kefu", eid, json!({"action": "agree_date", "date": "2026-06-10"})).await.0, StatusCode::OK);
+    let (s, v) = act(&t, login, eid, json!({"action": "start"})).await;
+    assert_error(&(s, v.clone()), StatusCode::CONFLICT, None);
+    assert!(v["error"]["message"].as_str().unwrap().contains("approval"), "{v}");
+    assert_error(&act(&t, "kefu", eid, json!({"action": "approve"})).await, StatusCode::FORBIDDEN, None);
+    let (_, d) = t.get("manager", &format!("/api/v1/engagements/{eid}")).await;
+    assert!(d["available"].as_array().unwrap().contains(&json!("approve")), "{d}");
+    assert_eq!(act(&t, "manager", eid, json!({"action": "approve"})).await.0, StatusCode::OK);
+    assert_eq!(act(&t, login, eid, json!({"action": "start"})).await.0, StatusCode::OK);
+    let (_, plan) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
+    assert_eq!(use_of(&plan, "inspection")["chargeable"], 1);
+
+    // Standby is booked in days against its quota (none on this level): chargeable.
+    let standby = json!({"contract_id": id, "kind": "standby", "window_start": "2026-09-28", "window_end": "2026-10-08", "units": 3});
+    let (s, sb) = t.call("kefu", "POST", "/api/v1/engagements", Some(standby)).await;
+    assert_eq!(s, StatusCode::CREATED, "{sb}");
+    assert_eq!((sb["units"].as_i64(), sb["over_quota"].as_bool()), (Some(3), Some(true)));
+    let bad = |field: &str, v: Value| {
+        let mut b =
+            json!({"contract_id": id, "kind": "standby", "window_start": "2026-09-28", "window_end": "2026-10-08"});
+        b[field] = v;
+        b
+    };
+    for (field, v, named) in [
+        ("units", json!(61), "units"),
+        ("window_end", json!("2026-09-01"), "window_end"),
+        ("window_start", json!("2025-12-01"), "window_start"),
+        ("window_end", json!("2027-01-02"), "window_end"),
+        ("kind", json!("party"), "kind"),
+    ] {
+        let before = t.audit_rows().await;
+        let got = t.call("kefu", "POST", "/api/v1/engagements", Some(bad(field, v))).await;
+        assert_eq!(got.1["error"]["field"].as_str(), Some(named), "{}", got.1);
+        assert!(got.0 == StatusCode::UNPROCESSABLE_ENTITY || got.0 == StatusCode::BAD_REQUEST, "{}", got.1);
+        assert_eq!(t.audit_rows().await, before, "nothing written");
+    }
+    let (_, sb_use) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
+    assert_eq!(use_of(&sb_use, "standby")["chargeable"], 3);
+});
