@@ -449,7 +449,18 @@ pub async fn generate_year(app: &App, year: i16) -> Result<Vec<Generated>, AppEr
 pub async fn list(app: &App, c: &Caller, params: &ListParams) -> Result<Page<Stored<Engagement>>, AppError> {
     c.require(Cap::ReadEvents)?;
     let (page, per_page) = page_bounds(params)?;
-    let filters = parse_filters(&tables::ENGAGEMENT, &params.filters, "")?;
+    let mut given = params.filters.clone();
+    let mut conds: Vec<(String, Vec<Val>)> = scope_cond(c).into_iter().collect();
+    // `open=true`: not yet delivered nor cancelled (the planner's worklist).
+    match given.remove("open").as_deref() {
+        None | Some("false") | Some("0") => {}
+        Some("true") | Some("1") => conds.push((
+            "state IN ('planned', 'date_agreed', 'in_progress', 'report_submitted', 'postponed')".into(),
+            vec![],
+        )),
+        Some(_) => return Err(AppError::bad("open must be true or false", Some("open"))),
+    }
+    let filters = parse_filters(&tables::ENGAGEMENT, &given, "open, ")?;
     let sort = match params.sort.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => ("window_start".to_owned(), false),
         Some(s) => {
@@ -469,7 +480,7 @@ pub async fn list(app: &App, c: &Caller, params: &ListParams) -> Result<Page<Sto
     let spec = ListSpec {
         filters,
         q: params.q.as_deref().and_then(fuwu_core::text::needle),
-        conds: scope_cond(c).into_iter().collect(),
+        conds,
         sort: Some(sort),
         limit: per_page,
         offset: (page - 1).saturating_mul(per_page),
@@ -479,6 +490,36 @@ pub async fn list(app: &App, c: &Caller, params: &ListParams) -> Result<Page<Sto
     let (rows, total) = crud::list(&mut conn, &tables::ENGAGEMENT, &spec).await?;
     let items = rows.into_iter().map(Stored::from_map).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page, per_page, total })
+}
+
+/// The names a list of engagements shows: customers, contracts, engineers.
+#[derive(Debug, Clone, Default)]
+pub struct Labels {
+    pub customers: std::collections::HashMap<i64, String>,
+    pub contracts: std::collections::HashMap<i64, String>,
+    pub users: std::collections::HashMap<i64, String>,
+}
+
+/// The names for engagements the caller was given (already within its scope).
+pub async fn labels(app: &App, items: &[Stored<Engagement>]) -> Result<Labels, AppError> {
+    let mut conn = app.db.reader().acquire().await?;
+    let ids = |f: &dyn Fn(&Engagement) -> Option<i64>| {
+        let mut v: Vec<i64> = items.iter().filter_map(|e| f(&e.data)).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    };
+    let named = |rows: Vec<Map<String, Value>>, field: &str| {
+        rows.iter()
+            .filter_map(|m| Some((m.get("id")?.as_i64()?, m.get(field)?.as_str()?.to_owned())))
+            .collect::<std::collections::HashMap<_, _>>()
+    };
+    let customers =
+        named(crud::get_many(&mut conn, &tables::CUSTOMER, &ids(&|e| Some(e.customer_id.0))).await?, "name");
+    let contracts =
+        named(crud::get_many(&mut conn, &tables::CONTRACT, &ids(&|e| Some(e.contract_id.0))).await?, "number");
+    let users = named(crud::get_many(&mut conn, &tables::USER, &ids(&|e| e.engineer_id.map(|u| u.0))).await?, "name");
+    Ok(Labels { customers, contracts, users })
 }
 
 /// One step of an engagement's history.

@@ -10,6 +10,7 @@ pub mod console;
 pub mod event;
 pub mod form;
 pub mod overview;
+pub mod plan;
 pub mod portal;
 pub mod queues;
 pub mod records;
@@ -137,6 +138,7 @@ impl Ctx {
                 ("/console", "nav.console"),
                 ("/queues", "nav.queues"),
                 ("/approvals", "nav.approvals"),
+                ("/plan", "nav.plan"),
                 ("/records", "nav.records"),
             ],
             Role::Manager => &[
@@ -144,6 +146,7 @@ impl Ctx {
                 ("/queues", "nav.queues"),
                 ("/approvals", "nav.approvals"),
                 ("/console", "nav.console"),
+                ("/plan", "nav.plan"),
                 ("/records", "nav.records"),
                 ("/settings/sla", "nav.settings"),
             ],
@@ -153,7 +156,9 @@ impl Ctx {
                 ("/overview", "nav.overview"),
                 ("/settings/sla", "nav.settings"),
             ],
-            Role::Engineer | Role::PartnerEngineer => &[("/queues", "nav.queues"), ("/records", "nav.records")],
+            Role::Engineer | Role::PartnerEngineer => {
+                &[("/queues", "nav.queues"), ("/plan", "nav.plan"), ("/records", "nav.records")]
+            }
             Role::Customer => &[("/portal", "nav.portal"), ("/portal/new", "nav.new_request")],
         };
         items
@@ -370,6 +375,7 @@ pub fn routes() -> Router<AppState> {
         .merge(queues::routes())
         .merge(event::routes())
         .merge(portal::routes())
+        .merge(plan::routes())
         .merge(overview::routes())
         .merge(records::routes())
         .merge(settings::routes())

@@ -39,6 +39,7 @@ struct PortalPage<'a> {
     ctx: &'a Ctx,
     rows: Vec<Row>,
     contracts: Vec<ContractView>,
+    plan: super::plan::PortalPlan,
 }
 
 fn params(per_page: i64) -> ListParams {
@@ -86,11 +87,12 @@ async fn home(State(s): State<AppState>, ctx: Ctx) -> Response {
         let events = fuwu_app::events::queues::list(&s.app, &ctx.caller, &p).await?;
         let rows = to_rows(&s, &ctx, &events.items).await?;
         let contracts = contracts(&s, &ctx).await?;
-        Ok::<_, AppError>((rows, contracts))
+        let plan = super::plan::portal(&s, &ctx).await?;
+        Ok::<_, AppError>((rows, contracts, plan))
     }
     .await;
     match r {
-        Ok((rows, contracts)) => render(&PortalPage { ctx: &ctx, rows, contracts }),
+        Ok((rows, contracts, plan)) => render(&PortalPage { ctx: &ctx, rows, contracts, plan }),
         Err(e) => fail(&ctx, e),
     }
 }

@@ -387,6 +387,8 @@ struct ViewPage<'a> {
     /// Each field's parts: text, and the record it links to (or empty).
     fields: Vec<(&'static str, Vec<(String, String)>)>,
     updated: String,
+    /// A contract's plan and quota use.
+    plan: Option<super::plan::PlanSection>,
 }
 
 async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> Response {
@@ -421,7 +423,8 @@ async fn view_of<R: Resource>(s: &AppState, ctx: &Ctx, kind: &str, id: i64) -> R
                 })
                 .collect();
             let may_write = ctx.caller.require(fuwu_app::records::write_cap(R::DEF)).is_ok();
-            render(&ViewPage { ctx, kind, may_write, id, fields, updated: ctx.at(&it.updated_at) })
+            let plan = if R::DEF.entity == "contract" { super::plan::section(s, ctx, id).await } else { None };
+            render(&ViewPage { ctx, kind, may_write, id, fields, updated: ctx.at(&it.updated_at), plan })
         }
         Err(e) => fail(ctx, e),
     }

@@ -181,6 +181,12 @@ async fn every_page_of_every_role_reads_in_its_language() {
             let s = Session { cookie: format!("fuwu_session={}", sess.token) };
             let mut paths: Vec<String> = vec!["/".into(), "/account".into(), "/queues".into(), "/records".into()];
             paths.extend(events.iter().map(|e| format!("/events/{e}")));
+            // The planned services: the planner's list and an engagement the role may see.
+            paths.push("/plan".into());
+            let (_, mine) = t.get(login, "/api/v1/engagements?per_page=1").await;
+            if let Some(id) = mine["items"][0]["id"].as_i64() {
+                paths.push(format!("/engagements/{id}"));
+            }
             // Pages the role may not open: the refusal must read in its language too.
             paths.extend(["/settings/sla", "/overview", "/approvals", "/console", "/events/999999"].map(String::from));
             let mut seen = std::collections::BTreeSet::new();

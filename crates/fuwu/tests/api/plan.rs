@@ -334,3 +334,91 @@ both!(an_engagement_beyond_the_quota_waits_for_the_managers_approval, |mut t: Te
     let (_, sb_use) = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await;
     assert_eq!(use_of(&sb_use, "standby")["chargeable"], 3);
 });
+
+mod pages {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::{Request, header};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    struct Session {
+        cookie: String,
+        csrf: String,
+    }
+
+    async fn session(t: &TestApp, login: &str) -> Session {
+        let s = fuwu_app::auth::login(&t.app, login, "fuwu-demo-2026", "test").await.expect("login");
+        Session { cookie: format!("fuwu_session={}", s.token), csrf: s.csrf }
+    }
+
+    async fn page(t: &TestApp, s: &Session, path: &str) -> (StatusCode, String) {
+        let req = Request::get(path).header(header::COOKIE, &s.cookie).body(Body::empty()).unwrap();
+        let resp = t.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn post(t: &TestApp, s: &Session, path: &str, form: &str) -> (StatusCode, String) {
+        let req = Request::post(path)
+            .header(header::COOKIE, &s.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.to_owned()))
+            .unwrap();
+        let resp = t.router.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8_lossy(&body).into_owned())
+    }
+
+    both!(the_contract_shows_its_plan_and_the_customer_accepts_a_date_in_the_portal, |t: TestApp| async move {
+        let id = contract_with_plan(&t, "HT-PLAN-101").await;
+        let kefu = session(&t, "kefu").await;
+        let (s, html) = page(&t, &kefu, &format!("/records/contracts/{id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("服务计划与额度使用") && html.contains("巡检") && html.contains("灾难演练"), "{html}");
+        assert!(html.contains("2026-04-01 – 2026-06-30"), "the second quarter's window is listed");
+        let plan = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1;
+        let eid = kinds(&plan, "inspection")[0]["id"].as_i64().unwrap();
+        let (s, html) = page(&t, &kefu, &format!("/engagements/{eid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(
+            html.contains("指派工程师") && html.contains("向客户建议日期") && html.contains("项目定向人员"),
+            "{html}"
+        );
+        let (s, list) = page(&t, &kefu, &format!("/plan?state=open&kind=inspection&contract={id}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(list.contains(&format!("/engagements/{eid}")), "the planner's list has it");
+
+        // A form without the session's CSRF token changes nothing.
+        let (s, _) = post(&t, &kefu, &format!("/engagements/{eid}/act"), "action=propose_date&date=2026-02-24").await;
+        assert_eq!(s, StatusCode::FORBIDDEN);
+        let form = format!("csrf={}&action=propose_date&date=2026-02-24&version=1", kefu.csrf);
+        let (s, _) = post(&t, &kefu, &format!("/engagements/{eid}/act"), &form).await;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        // A refused form shows the engagement again with the reason, under the API's status.
+        let form = format!("csrf={}&action=agree_date&date=2027-03-01", kefu.csrf);
+        let (s, html) = post(&t, &kefu, &format!("/engagements/{eid}/act"), &form).await;
+        assert_eq!(s, StatusCode::CONFLICT);
+        assert!(html.contains("日期须在本合同年度内"), "{html}");
+
+        // The customer sees it waiting in the portal, with the year's quota use, and accepts.
+        let cust = session(&t, "customer").await;
+        let (_, portal) = page(&t, &cust, "/portal").await;
+        assert!(portal.contains("待您确认") && portal.contains(&format!("/engagements/{eid}")), "{portal}");
+        assert!(portal.contains("本合同年度额度使用"), "{portal}");
+        let (s, html) = page(&t, &cust, &format!("/engagements/{eid}")).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(html.contains("接受建议日期") && html.contains("2026-02-24"), "{html}");
+        let form = format!("csrf={}&action=accept_date", cust.csrf);
+        assert_eq!(post(&t, &cust, &format!("/engagements/{eid}/act"), &form).await.0, StatusCode::SEE_OTHER);
+        let (_, e) = t.get("kefu", &format!("/api/v1/engagements/{eid}")).await;
+        assert_eq!(e["engagement"]["state"], "date_agreed");
+        // The other customer's contact finds nothing there.
+        let other = session(&t, "customer2").await;
+        assert_eq!(page(&t, &other, &format!("/engagements/{eid}")).await.0, StatusCode::NOT_FOUND);
+        let form = format!("csrf={}&action=confirm", other.csrf);
+        assert_eq!(post(&t, &other, &format!("/engagements/{eid}/act"), &form).await.0, StatusCode::NOT_FOUND);
+    });
+}
