@@ -740,7 +740,17 @@ pub async fn act(app: &App, c: &Caller, id: i64, input: ActionInput) -> Result<S
     }
     let actor = plan_actor(&mut tx, c).await?;
     let action = to_action(&mut tx, &input).await?;
-    let next = plan::decide(&e.data.core()?, &action, &actor)?;
+    let next = plan::decide(&e.data.core()?, &action, &actor).map_err(|r| match r {
+        // A refusal about one input names it, so the page shows it beside the field.
+        fuwu_core::flow::Refusal::Said { forbidden: false, said } => match (said.code, input.action) {
+            ("plan_outside_year", ActionKind::AdjustWindow) => AppError::refused_at("window_start", said),
+            ("plan_outside_year", _) => AppError::refused_at("date", said),
+            ("plan_window_order", _) => AppError::refused_at("window_end", said),
+            ("plan_reason_required", _) => AppError::refused_at("reason", said),
+            _ => AppError::from(fuwu_core::flow::Refusal::Said { forbidden: false, said }),
+        },
+        other => AppError::from(other),
+    })?;
     let mut n = e.data.clone();
     n.set(&next);
     match input.action {
@@ -861,7 +871,7 @@ pub async fn add(app: &App, c: &Caller, input: NewEngagement) -> Result<Stored<E
     };
     if !plan::is_planner(&probe, &actor) {
         let said = fuwu_core::said::Said::new("role_may_not").with("role", c.role().as_str());
-        return Err(AppError::Refused { forbidden: true, said });
+        return Err(AppError::Refused { forbidden: true, said, field: None });
     }
     let same: Vec<Stored<Engagement>> = of_contract(&mut tx, input.contract_id.0)
         .await?

@@ -432,3 +432,44 @@ mod pages {
         assert_eq!(post(&t, &other, &format!("/engagements/{eid}/act"), &form).await.0, StatusCode::NOT_FOUND);
     });
 }
+
+/// `fuwu plan generate --year`: after the demo (whose contracts planned
+/// themselves when they were written) it creates nothing, however often it runs.
+#[test]
+fn the_operators_command_is_idempotent() {
+    let dir = std::env::temp_dir().join(format!("fuwu-plan-cli-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fuwu"))
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(args)
+            .env_remove("FUWU_DATABASE_URL")
+            .env_remove("FUWU_DATA_DIR")
+            .output()
+            .expect("run fuwu");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert!(run(&["migrate"]).0);
+    let (ok, _, err) = run(&["demo"]);
+    assert!(ok, "{err}");
+    // The demo's contracts begin within the last two years of the day it was written.
+    let year = fuwu::demo::demo_day(fuwu_app::Clock::system().now()).year();
+    for y in [year - 1, year] {
+        for _ in 0..2 {
+            let (ok, out, err) = run(&["plan", "generate", "--year", &y.to_string()]);
+            assert!(ok, "{err}");
+            assert!(
+                out.trim_end().ends_with(&format!("covering {y}")) && out.starts_with("0 engagement(s) created"),
+                "{out}"
+            );
+        }
+    }
+    let (ok, _, err) = run(&["plan", "generate", "--year", "1999"]);
+    assert!(!ok && err.contains("1999"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
