@@ -304,6 +304,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 eprintln!("warning: a demo step was refused: {r}");
             }
             println!("events by state: {}", serde_json::to_string(&h.by_state).unwrap_or_default());
+            let p = crate::demo::fill_plans(&app).await?;
+            for r in &p.refused {
+                eprintln!("warning: a demo plan step was refused: {r}");
+            }
+            println!(
+                "planned services: {} engagements by state: {}",
+                p.engagements,
+                serde_json::to_string(&p.by_state).unwrap_or_default()
+            );
             print_logins(&logins);
             Ok(())
         }
@@ -383,6 +392,7 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
         let logins = crate::demo::fill(&app).await?;
         let h = crate::demo::fill_history(&app, crate::demo::HISTORY_EVENTS).await?;
         println!("demo organisation and six months of history ({} events) written", h.events);
+        crate::demo::fill_plans(&app).await?;
         print_logins(&logins);
     } else if !users::any_user(&app).await? {
         let password = fuwu_app::auth::new_secret("")[..16].to_owned();

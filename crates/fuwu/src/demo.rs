@@ -12,7 +12,14 @@ use fuwu_core::role::{Language, Role, TeamKind, Tier};
 use jiff::civil::Date;
 
 mod history;
+mod plans;
 pub use history::HistoryStats;
+pub use plans::PlanStats;
+
+/// Moves the demo's planned engagements through every state (`fill` first).
+pub async fn fill_plans(app: &App) -> Result<PlanStats, AppError> {
+    plans::fill(app).await
+}
 
 /// How many events the demo's six months of history hold.
 pub const HISTORY_EVENTS: usize = 320;

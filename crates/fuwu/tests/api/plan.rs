@@ -473,3 +473,17 @@ fn the_operators_command_is_idempotent() {
     assert!(!ok && err.contains("1999"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+both!(the_demo_holds_engagements_in_every_state, |t: TestApp| async move {
+    let stats = fuwu::demo::fill_plans(&t.app).await.unwrap();
+    assert!(stats.refused.is_empty(), "{:?}", stats.refused);
+    for state in
+        ["planned", "date_agreed", "in_progress", "report_submitted", "confirmed", "closed", "postponed", "cancelled"]
+    {
+        assert!(stats.by_state[state] > 0, "no demo engagement is {state}: {:?}", stats.by_state);
+    }
+    // The portal's customer has something to accept or confirm, and one beyond the quota waits for the manager.
+    let (_, v) = t.get("customer", "/api/v1/engagements?over_quota=true&per_page=50").await;
+    assert!(v["items"].as_array().unwrap().iter().any(|e| e["approved"] == false), "{v}");
+    assert!(v["items"].as_array().unwrap().iter().any(|e| e["state"] == "closed"), "{v}");
+});
