@@ -91,6 +91,9 @@ pub struct CustomerCard {
     pub contracts: Vec<Entitlement>,
     /// True when at least one contract is in its service period.
     pub any_in_period: bool,
+    /// The planned services of each contract in its service period: this
+    /// contract year's quota use (delivered / scheduled / remaining per kind).
+    pub plan_use: Vec<crate::plan::ContractUse>,
     /// Open events of the customer the caller may see: those of the matched
     /// asset or contact first, then the newest (at most 20).
     pub open_events: Vec<OpenEvent>,
@@ -498,6 +501,8 @@ async fn card(
         })
         .collect();
     let any_in_period = ents.iter().any(|e| e.in_period);
+    let in_period: Vec<i64> = ents.iter().filter(|e| e.in_period).map(|e| e.contract_id.0).collect();
+    let plan_use = crate::plan::use_on(conn, &in_period, day).await?;
     Ok(Some(CustomerCard {
         customer,
         matched_by,
@@ -510,6 +515,7 @@ async fn card(
         assets: asset_views,
         contracts: ents,
         any_in_period,
+        plan_use,
         open_events: Vec::new(),
     }))
 }

@@ -985,6 +985,30 @@ pub async fn of(app: &App, c: &Caller, contract_id: i64) -> Result<Plan, AppErro
     Ok(Plan { contract_id: ContractId(contract_id), years, engagements: all })
 }
 
+/// One contract's quota use in the contract year of a day (the hotline card).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContractUse {
+    pub contract_id: ContractId,
+    pub year: YearUse,
+}
+
+/// The quota use of the contract year `day` falls in, for contracts whose
+/// customer the caller was already allowed to see (the lookup's card).
+pub async fn use_on(conn: &mut Conn, contract_ids: &[i64], day: Date) -> Result<Vec<ContractUse>, AppError> {
+    let mut out = Vec::new();
+    for id in contract_ids {
+        let cp = contract_plan(conn, *id).await?;
+        let Some(year) = plan::year_of(&cp.years, day) else { continue };
+        let all = of_contract(conn, *id).await?;
+        if let Some(u) = year_uses(&[year], &cp.quotas, &all).into_iter().next()
+            && !u.kinds.is_empty()
+        {
+            out.push(ContractUse { contract_id: ContractId(*id), year: u });
+        }
+    }
+    Ok(out)
+}
+
 /// The current contract year's quota use of each of a customer's contracts
 /// in force on `day` (the portal, the hotline card).
 pub async fn customer_use(

@@ -71,6 +71,7 @@ pub static PLAN: &[Entry] = &[
         "在计划列表中查看本合同的全部服务",
         "All of this contract's engagements in the planner's list",
     ),
+    ("plan.this_year", "本合同年度已交付：", "Delivered this contract year:"),
     ("plan.quota_use", "本合同年度额度使用", "This contract year's quota use"),
     ("plan.waiting_for_you", "待您确认", "Waiting for you"),
     ("plan.kind", "服务类型", "Service"),

@@ -34,6 +34,17 @@ async fn contract_with_plan(t: &TestApp, number: &str) -> i64 {
     c["id"].as_i64().unwrap()
 }
 
+/// The same application reading "now" from a clock standing at `at` (the
+/// portal and the hotline card show the contract year of the day).
+fn at(mut t: TestApp, at: &str) -> TestApp {
+    t.app = t.app.clone().with_clock(fuwu_app::Clock::fixed(at.parse().unwrap()));
+    t.router = fuwu_web::router(
+        t.app.clone(),
+        fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024, ..Default::default() },
+    );
+    t
+}
+
 fn kinds(plan: &Value, kind: &str) -> Vec<Value> {
     plan["engagements"].as_array().unwrap().iter().filter(|e| e["kind"] == kind).cloned().collect()
 }
@@ -371,16 +382,6 @@ mod pages {
         (status, String::from_utf8_lossy(&body).into_owned())
     }
 
-    /// The same application reading "now" from a clock standing at `at` (the portal shows the current contract year).
-    fn at(mut t: TestApp, at: &str) -> TestApp {
-        t.app = t.app.clone().with_clock(fuwu_app::Clock::fixed(at.parse().unwrap()));
-        t.router = fuwu_web::router(
-            t.app.clone(),
-            fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024, ..Default::default() },
-        );
-        t
-    }
-
     both!(the_contract_shows_its_plan_and_the_customer_accepts_a_date_in_the_portal, |t: TestApp| async move {
         let t = at(t, "2026-05-06T02:00:00Z");
         let id = contract_with_plan(&t, "HT-PLAN-101").await;
@@ -486,4 +487,18 @@ both!(the_demo_holds_engagements_in_every_state, |t: TestApp| async move {
     let (_, v) = t.get("customer", "/api/v1/engagements?over_quota=true&per_page=50").await;
     assert!(v["items"].as_array().unwrap().iter().any(|e| e["approved"] == false), "{v}");
     assert!(v["items"].as_array().unwrap().iter().any(|e| e["state"] == "closed"), "{v}");
+});
+
+both!(the_hotline_card_shows_this_years_quota_use, |t: TestApp| async move {
+    let t = at(t, "2026-05-06T02:00:00Z");
+    let id = contract_with_plan(&t, "HT-PLAN-201").await;
+    let (s, v) = t.get("kefu", "/api/v1/lookup?q=HT-PLAN-201").await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let uses = v["customers"][0]["plan_use"].as_array().unwrap();
+    let mine = uses.iter().find(|u| u["contract_id"] == id).expect("the contract's use");
+    let insp = mine["year"]["kinds"].as_array().unwrap().iter().find(|k| k["kind"] == "inspection").unwrap();
+    assert_eq!(
+        (insp["quota"].as_i64(), insp["delivered"].as_i64(), insp["remaining"].as_i64()),
+        (Some(4), Some(0), Some(4))
+    );
 });
