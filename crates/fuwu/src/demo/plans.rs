@@ -193,12 +193,12 @@ pub async fn fill(app: &App) -> Result<PlanStats, AppError> {
         if we < today {
             // The window has passed: delivered where the customer can confirm, else
             // waiting for its confirmation; one in five was postponed, one in nine cancelled.
-            if n % 9 == 0 {
+            if n.is_multiple_of(9) {
                 let reason = ActionInput {
                     reason: Some("客户业务调整，本次取消".into()), ..input(ActionKind::Cancel)
                 };
                 steps.push((back(ws, 3), &kefu, reason));
-            } else if n % 5 == 0 {
+            } else if n.is_multiple_of(5) {
                 steps.push((back(ws, 7), &kefu, assign));
                 let reason =
                     ActionInput { reason: Some("客户机房改造，延期".into()), ..input(ActionKind::Postpone) };
@@ -210,7 +210,7 @@ pub async fn fill(app: &App) -> Result<PlanStats, AppError> {
                 steps.push((agreed, &engineer, report));
                 if let Some(c) = customer {
                     steps.push((agreed.tomorrow().unwrap_or(agreed), c, input(ActionKind::Confirm)));
-                    if n % 2 == 0 {
+                    if n.is_multiple_of(2) {
                         steps.push((agreed.tomorrow().unwrap_or(agreed), &kefu, input(ActionKind::Close)));
                     }
                 }
@@ -219,7 +219,7 @@ pub async fn fill(app: &App) -> Result<PlanStats, AppError> {
             // The current window: agreed (and under way for every other one), or proposed to the customer.
             steps.push((back(today, 5), &kefu, assign));
             let date = if agreed >= today { agreed } else { today };
-            if customer.is_some() && n % 2 == 1 {
+            if customer.is_some() && !n.is_multiple_of(2) {
                 steps.push((
                     back(today, 2),
                     &kefu,
@@ -227,11 +227,11 @@ pub async fn fill(app: &App) -> Result<PlanStats, AppError> {
                 ));
             } else {
                 steps.push((back(today, 3), &kefu, agree(date)));
-                if n % 2 == 0 && date == today {
+                if n.is_multiple_of(2) && date == today {
                     steps.push((today, &engineer, input(ActionKind::Start)));
                 }
             }
-        } else if n % 3 == 0 {
+        } else if n.is_multiple_of(3) {
             // A later window: an engineer is named already.
             steps.push((back(today, 1), &kefu, assign));
         }
