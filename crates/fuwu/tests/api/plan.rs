@@ -502,3 +502,28 @@ both!(the_hotline_card_shows_this_years_quota_use, |t: TestApp| async move {
         (Some(4), Some(0), Some(4))
     );
 });
+
+both!(the_dedicated_teams_lead_plans_and_its_other_engineers_do_not, |mut t: TestApp| async move {
+    let id = contract_with_plan(&t, "HT-PLAN-301").await;
+    let e = kinds(&t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1, "dr_drill")[0].clone();
+    let eid = e["id"].as_i64().unwrap();
+    let (_, team) = t.get("admin", &format!("/api/v1/teams/{}", e["team_id"])).await;
+    let lead = team["lead_user_id"].as_i64().unwrap();
+    let (_, members) = t.get("admin", &format!("/api/v1/users?team_id={}", e["team_id"])).await;
+    let member =
+        members["items"].as_array().unwrap().iter().map(|u| u["id"].as_i64().unwrap()).find(|u| *u != lead).unwrap();
+    let lead = engineer_token(&mut t, lead).await;
+    let member = engineer_token(&mut t, member).await;
+    let window = json!({"action": "adjust_window", "window_start": "2026-09-01", "window_end": "2026-10-31"});
+    assert_error(&act(&t, member, eid, window.clone()).await, StatusCode::FORBIDDEN, None);
+    let (s, v) = act(&t, lead, eid, window).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!((v["window_start"].as_str(), v["window_end"].as_str()), (Some("2026-09-01"), Some("2026-10-31")));
+    let bad = json!({"action": "adjust_window", "window_start": "2026-11-01", "window_end": "2026-10-01"});
+    assert_error(&act(&t, lead, eid, bad).await, StatusCode::CONFLICT, Some("window_end"));
+    let (s, v) = act(&t, lead, eid, json!({"action": "agree_date", "date": "2026-09-15"})).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    // The member sees it (the team's customer) but may not plan it.
+    let (_, d) = t.get(member, &format!("/api/v1/engagements/{eid}")).await;
+    assert_eq!(d["available"], json!([]), "{d}");
+});
