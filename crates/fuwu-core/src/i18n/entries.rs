@@ -740,6 +740,7 @@ pub static ENTRIES: &[Entry] = &[
     ),
     ("done.report_confirmed", "已确认服务报告，谢谢！", "The service report is confirmed. Thank you!"),
     ("done.rated", "感谢您的评价", "Thank you for your rating"),
+    ("portal.awaiting_you", "待您确认", "Awaiting your confirmation"),
     ("done.dispatched", "已派单：{who}", "Dispatched to {who}"),
     ("done.recorded", "事件已登记（尚未派单）", "Recorded (not dispatched yet)"),
     ("done.arrived", "已签到，到场时间已记录", "Checked in: your arrival is recorded"),
