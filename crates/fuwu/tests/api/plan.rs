@@ -527,3 +527,104 @@ both!(the_dedicated_teams_lead_plans_and_its_other_engineers_do_not, |mut t: Tes
     let (_, d) = t.get(member, &format!("/api/v1/engagements/{eid}")).await;
     assert_eq!(d["available"], json!([]), "{d}");
 });
+
+/// In Chromium: a new contract shows its generated plan; the dedicated team's
+/// lead assigns an engineer and proposes a date; the customer accepts it in
+/// the portal; the engineer, on a 390×844 phone, starts and submits the
+/// report; the customer confirms; the contract shows 1 of 4 inspections delivered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn planned_services_in_chromium() {
+    use crate::browser::{Browser, serve};
+    let mut t = TestApp::new(crate::harness::Backend::Sqlite).await;
+    // A contract begun a month ago, so its current contract year holds today (the portal's).
+    let today = fuwu::demo::demo_day(t.app.clock.now());
+    let start = today.checked_sub(jiff::Span::new().days(30)).unwrap();
+    let end = start.checked_add(jiff::Span::new().years(1)).unwrap().checked_sub(jiff::Span::new().days(1)).unwrap();
+    let level = json!({
+        "code": "PLANB", "name": "巡检演练服务", "coverage": "5x8", "onsite_included": true,
+        "targets": [
+            {"priority": "P1", "response_minutes": 30, "resolution_minutes": 480},
+            {"priority": "P2", "response_minutes": 60, "resolution_minutes": 960},
+            {"priority": "P3", "response_minutes": 120, "resolution_minutes": 1920},
+            {"priority": "P4", "response_minutes": 240, "resolution_minutes": 2880}],
+        "quotas": {"inspections": 4, "dr_drills": 1}
+    });
+    let (_, l) = t.call("admin", "POST", "/api/v1/service-levels", Some(level)).await;
+    let c = json!({"number": "HT-PLAN-B01", "customer_id": own_customer(&t).await, "service_level_id": l["id"],
+        "start_date": start.to_string(), "end_date": end.to_string()});
+    let (s, c) = t.call("kefu", "POST", "/api/v1/contracts", Some(c)).await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    let id = c["id"].as_i64().unwrap();
+    let plan = t.get("kefu", &format!("/api/v1/contracts/{id}/plan")).await.1;
+    let first = kinds(&plan, "inspection")[0].clone();
+    let eid = first["id"].as_i64().unwrap();
+    let (_, team) = t.get("admin", &format!("/api/v1/teams/{}", first["team_id"])).await;
+    let lead = engineer_token(&mut t, team["lead_user_id"].as_i64().unwrap()).await;
+
+    let base = serve(&t).await;
+    let mut b = Browser::start(&base).await;
+    b.login("kefu", "fuwu-demo-2026").await;
+    b.go(&format!("/records/contracts/{id}")).await;
+    let text = b.text().await;
+    assert!(text.contains("服务计划与额度使用") && text.contains("巡检") && text.contains("灾难演练"), "{text}");
+    b.check("plan-contract").await;
+    b.go("/plan").await;
+    b.check("plan-list").await;
+    b.logout().await;
+
+    // The lead of the project's dedicated team plans it.
+    b.login(lead, "fuwu-demo-2026").await;
+    b.go(&format!("/engagements/{eid}")).await;
+    b.check("plan-engagement-planned").await;
+    b.action("assign").await;
+    assert!(b.text().await.contains("提交报告") || b.text().await.contains("向客户建议日期"));
+    b.action("propose_date").await;
+    assert!(
+        b.text().await.contains("（建议，待客户接受）") || b.text().await.contains("建议日期"),
+        "{}",
+        b.text().await
+    );
+    b.logout().await;
+
+    // The customer accepts the proposed date in the portal.
+    b.login("customer", "fuwu-demo-2026").await;
+    b.go("/portal").await;
+    assert!(b.text().await.contains("待您确认"), "{}", b.text().await);
+    b.check("plan-portal").await;
+    b.click(&format!("a[href='/engagements/{eid}']")).await;
+    b.action("accept_date").await;
+    assert!(b.text().await.contains("已约定日期"), "{}", b.text().await);
+    b.logout().await;
+
+    // The assigned engineer, on a phone.
+    let (_, d) = t.get("kefu", &format!("/api/v1/engagements/{eid}")).await;
+    let engineer = d["engagement"]["engineer_id"].as_i64().unwrap();
+    let (_, u) = t.get("admin", &format!("/api/v1/users/{engineer}")).await;
+    b.c.set_window_size(390, 844).await.expect("resize");
+    b.login(u["login"].as_str().unwrap(), "fuwu-demo-2026").await;
+    b.go(&format!("/engagements/{eid}")).await;
+    b.action("start").await;
+    b.open("submit_report").await;
+    b.fill(
+        "textarea[name=summary]",
+        "八项检查完成：运行环境、版本、配置、网络、故障历史、备份容量均已检查，建议升级固件。",
+    )
+    .await;
+    b.click("form:has(input[name=action][value=submit_report]) button[type=submit]").await;
+    assert!(b.text().await.contains("报告待确认"), "{}", b.text().await);
+    b.check("plan-engagement-reported").await;
+    b.logout().await;
+    b.c.set_window_size(1280, 900).await.expect("resize");
+
+    b.login("customer", "fuwu-demo-2026").await;
+    b.go(&format!("/engagements/{eid}")).await;
+    b.action("confirm").await;
+    assert!(b.text().await.contains("客户已确认"), "{}", b.text().await);
+    b.go("/portal").await;
+    assert!(b.text().await.contains("1 / 4"), "1 of 4 inspections delivered: {}", b.text().await);
+    b.logout().await;
+    b.login("kefu", "fuwu-demo-2026").await;
+    b.go(&format!("/records/contracts/{id}")).await;
+    assert!(b.text().await.contains("1 / 4"), "{}", b.text().await);
+    b.stop().await;
+}
