@@ -277,7 +277,21 @@ async fn build<'a>(
     user_ids.extend(d.work.iter().map(|w| i(w, "author_id")));
     user_ids.extend(d.journal.iter().map(|j| i(j, "actor_id")));
     user_ids.extend(d.told.iter().map(|t| i(t, "user_id")));
+    // Who each dispatch or approval handed the event to (the journal's changes).
+    let changes_of = |j: &Value| -> serde_json::Map<String, Value> {
+        match j.get("changes") {
+            Some(Value::Object(m)) => m.clone(),
+            Some(Value::String(t)) => serde_json::from_str(t).unwrap_or_default(),
+            _ => serde_json::Map::new(),
+        }
+    };
+    let handed: Vec<serde_json::Map<String, Value>> = d.journal.iter().map(changes_of).collect();
+    let id_in = |m: &serde_json::Map<String, Value>, k: &str| m.get(k).and_then(Value::as_i64);
+    user_ids.extend(handed.iter().filter_map(|m| id_in(m, "assignee_id")));
     let users = names(&mut conn, &tables::USER, user_ids).await?;
+    let handed_teams = names(&mut conn, &tables::TEAM, handed.iter().filter_map(|m| id_in(m, "team_id"))).await?;
+    let handed_partners =
+        names(&mut conn, &tables::PARTNER, handed.iter().filter_map(|m| id_in(m, "partner_id"))).await?;
     let team = match e.team_id {
         Some(t) => names(&mut conn, &tables::TEAM, [t.0]).await?.remove(&t.0).unwrap_or_default(),
         None => String::new(),
@@ -407,8 +421,9 @@ async fn build<'a>(
     let journal = d
         .journal
         .iter()
+        .zip(&handed)
         .rev()
-        .map(|j| {
+        .map(|(j, changed)| {
             let detail = j.get("detail").cloned().unwrap_or(Value::Null);
             // Codes read in the user's language; what people wrote stays as written.
             let coded = |group: &str, k: &str| detail.get(k).and_then(Value::as_str).map(|v| ctx.label(group, v));
@@ -436,6 +451,16 @@ async fn build<'a>(
                     parts.push(arrived);
                 } else if action == "visit_departure" && !departed.is_empty() {
                     parts.push(departed);
+                }
+            }
+            // To whom: the engineer, else the team or the partner firm it went to.
+            if matches!(action.as_str(), "assign" | "approve" | "record") {
+                let to = id_in(changed, "assignee_id")
+                    .and_then(|u| users.get(&u).cloned())
+                    .or_else(|| id_in(changed, "team_id").and_then(|t| handed_teams.get(&t).cloned()))
+                    .or_else(|| id_in(changed, "partner_id").and_then(|p| handed_partners.get(&p).cloned()));
+                if let Some(to) = to {
+                    parts.push(format!("→ {to}"));
                 }
             }
             for k in ["reason", "override_reason", "resolution", "handover"] {

@@ -224,6 +224,7 @@ both!(record_and_dispatch_in_one_click_goes_to_the_top_suggestion, |t: TestApp| 
         html.contains(&format!("已派单：{}", holder["name"].as_str().unwrap())),
         "the dispatch is said, with its holder"
     );
+    assert!(html.contains(&format!("→ {}", holder["name"].as_str().unwrap())), "the timeline names who it went to");
 });
 
 both!(the_specialist_dispatches_to_anyone_with_a_reason, |t: TestApp| async move {
