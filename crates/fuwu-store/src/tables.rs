@@ -575,6 +575,7 @@ pub static ENGAGEMENT: TableDef = TableDef {
         "engineer_id",
         "year_index",
         "over_quota",
+        "approved",
         "origin",
     ],
     uniques: &[],
