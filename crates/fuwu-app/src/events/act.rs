@@ -188,9 +188,9 @@ pub async fn assign_in(
 /// Takes an action on an event.
 pub async fn act(app: &App, c: &Caller, id: i64, input: ActionInput) -> Result<Stored<Event>, AppError> {
     let mut tx = app.db.begin().await?;
-    let out = act_in(&mut tx, app.clock.now(), c, id, input).await?;
+    let out = act_in(&mut tx, app.clock.now(), c, id, input).await.map_err(|e| super::view_error_for(c, e))?;
     tx.commit().await?;
-    Ok(out)
+    Ok(super::view_for(c, out))
 }
 
 /// Takes an action inside a transaction.

@@ -244,6 +244,10 @@ pub async fn rank(app: &App, conn: &mut Conn, need: &Need) -> Result<(Vec<Candid
 /// Records an event: every read on a read connection first, then one short
 /// write transaction (the number, the event, its journal row, its effects).
 pub async fn record(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Event>, AppError> {
+    Ok(super::view_for(c, record_whole(app, c, input).await.map_err(|e| super::view_error_for(c, e))?))
+}
+
+async fn record_whole(app: &App, c: &Caller, input: NewEvent) -> Result<Stored<Event>, AppError> {
     c.require(Cap::RecordEvents)?;
     let token = input.client_token.clone();
     if let Some(t) = &token
@@ -338,31 +342,53 @@ async fn prepare(
         ),
         None => None,
     };
-    let customer = input
-        .customer_id
-        .or(asset.as_ref().map(|a| a.data.customer_id))
-        .or(project.as_ref().map(|p| p.data.customer_id))
-        .or(contact.as_ref().map(|x| x.data.customer_id))
-        .ok_or_else(|| {
-            AppError::invalid("customer_id", "required", "name the customer, or an asset, project or contact of it")
-        })?;
+    // The site named, if any (its customer is checked with the others below).
+    let site = match input.site_id {
+        Some(s) => Some(get::<Site>(conn, &tables::SITE, s.0).await?.ok_or_else(|| unknown("site_id", "site", s.0))?),
+        None => None,
+    };
+    // Every reference with its owner: a reference to another customer's record,
+    // or to one outside the caller's scope, answers exactly as an absent one
+    // (same status, code and message), so ids cannot be probed.
+    let refs: Vec<(&str, &str, i64, CustomerId)> = [
+        asset.as_ref().map(|a| ("asset_id", "asset", a.id, a.data.customer_id)),
+        // A project taken from the asset is the asset's business, not the caller's.
+        project
+            .as_ref()
+            .filter(|_| input.project_id.is_some())
+            .map(|p| ("project_id", "project", p.id, p.data.customer_id)),
+        contact.as_ref().map(|x| ("contact_id", "contact", x.id, x.data.customer_id)),
+        site.as_ref().map(|s| ("site_id", "site", s.id, s.data.customer_id)),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let customer = match input.customer_id {
+        Some(given) => given,
+        None => {
+            let Some(&(field, what, id, owner)) = refs.iter().find(|r| r.0 != "site_id") else {
+                return Err(AppError::invalid(
+                    "customer_id",
+                    "required",
+                    "name the customer, or an asset, project or contact of it",
+                ));
+            };
+            let scope = c.scope();
+            if scope != fuwu_core::access::CustomerScope::All && !crud::customer_in_scope(conn, &scope, owner.0).await?
+            {
+                return Err(unknown(field, what, id));
+            }
+            owner
+        }
+    };
     let scope = c.scope();
     if scope != fuwu_core::access::CustomerScope::All && !crud::customer_in_scope(conn, &scope, customer.0).await? {
         return Err(unknown("customer_id", "customer", customer.0));
     }
     let mut errs = FieldErrors::new();
-    let mut same = |field: &str, owner: Option<CustomerId>| {
-        if owner.is_some_and(|o| o != customer) {
-            errs.add(field, "other_customer", format!("{field} belongs to another customer"));
-        }
-    };
-    same("asset_id", asset.as_ref().map(|a| a.data.customer_id));
-    same("project_id", project.as_ref().map(|p| p.data.customer_id));
-    same("contact_id", contact.as_ref().map(|x| x.data.customer_id));
-    if let Some(s) = input.site_id {
-        match get::<Site>(conn, &tables::SITE, s.0).await? {
-            Some(site) => same("site_id", Some(site.data.customer_id)),
-            None => errs.add("site_id", "unknown_id", format!("site_id: there is no site with id {}", s.0)),
+    for &(field, what, id, owner) in &refs {
+        if owner != customer {
+            errs.add(field, "unknown_id", format!("{field}: there is no {what} with id {id}"));
         }
     }
     errs.into_result()?;

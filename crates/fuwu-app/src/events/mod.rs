@@ -285,6 +285,42 @@ pub fn can_see(c: &Caller, e: &Event) -> bool {
     }
 }
 
+/// The fields of an event only the organisation sees: the routing ranking at
+/// intake (engineers by name and id, their load and scores, partner firms).
+const STAFF_ONLY: &[&str] = &["routing"];
+
+/// An event as the caller may see it: the one place that hides the
+/// organisation's internals from a customer, applied to every answer that
+/// carries an event (intake, actions, lists, detail, a conflict's current copy).
+pub fn view_for(c: &Caller, mut e: Stored<Event>) -> Stored<Event> {
+    if c.role() == Role::Customer {
+        e.data.routing = None;
+    }
+    e
+}
+
+/// [`view_for`] on a stored event's map (the `current` of a 409).
+pub fn view_map_for(c: &Caller, mut m: Map<String, Value>) -> Map<String, Value> {
+    if c.role() == Role::Customer {
+        for k in STAFF_ONLY {
+            if let Some(v) = m.get_mut(*k) {
+                *v = Value::Null;
+            }
+        }
+    }
+    m
+}
+
+/// An error as the caller may see it: a conflict's current event through [`view_for`].
+pub fn view_error_for(c: &Caller, e: AppError) -> AppError {
+    match e {
+        AppError::Conflict { message, field, current: Some(Value::Object(m)) } => {
+            AppError::Conflict { message, field, current: Some(Value::Object(view_map_for(c, m))) }
+        }
+        other => other,
+    }
+}
+
 /// Loads an event the caller may see, or 404.
 pub async fn load(conn: &mut Conn, c: &Caller, id: i64) -> Result<(Stored<Event>, Map<String, Value>), AppError> {
     c.require(Cap::ReadEvents).map_err(|_| AppError::NotFound("event"))?;

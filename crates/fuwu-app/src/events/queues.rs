@@ -48,13 +48,6 @@ fn queue_cond(c: &Caller, queue: &str) -> Result<Option<(String, Vec<Val>)>, App
     })
 }
 
-fn strip_for_customer(c: &Caller, mut e: Stored<Event>) -> Stored<Event> {
-    if c.role() == Role::Customer {
-        e.data.routing = None;
-    }
-    e
-}
-
 /// A value's code as it is serialised (`in_progress`, `P1`).
 fn code_of<T: Serialize>(v: &T) -> String {
     serde_json::to_value(v).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
@@ -103,7 +96,7 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
     let (rows, total) = crud::list(&mut conn, &tables::EVENT, &spec).await?;
     let items = rows
         .into_iter()
-        .map(|m| Stored::from_map(m).map(|e| strip_for_customer(c, e)))
+        .map(|m| Stored::from_map(m).map(|e| super::view_for(c, e)))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page, per_page, total })
 }
@@ -326,7 +319,7 @@ pub async fn detail(app: &App, c: &Caller, id: i64) -> Result<EventDetail, AppEr
         rating: work::rating(&mut conn, id).await?,
         may_rate: flow::may_rate(&e.data.flow, &super::flow_actor(c)),
         context: super::context::of(&mut conn, c, &e).await?,
-        event: strip_for_customer(c, e),
+        event: super::view_for(c, e),
     })
 }
 

@@ -536,7 +536,6 @@ pub static ENTRIES: &[Entry] = &[
     ("problem.too_long", "内容过长", "Too long"),
     ("problem.negative", "不能为负数", "Must not be negative"),
     ("problem.unknown_id", "所选记录不存在或无权使用", "No such record, or not yours to use"),
-    ("problem.other_customer", "必须属于同一客户", "Must belong to the same customer"),
     ("problem.duplicate", "已存在，不能重复", "Already exists"),
     ("problem.invalid_date", "日期格式应为 YYYY-MM-DD", "A date like YYYY-MM-DD"),
     (

@@ -15,6 +15,7 @@ mod cli;
 mod clocks;
 mod demo;
 mod export;
+mod exposure;
 mod flow;
 mod hardening;
 mod intake;

@@ -522,7 +522,8 @@ async fn record_forms_take_names_and_working_times() {
     assert!(at_city.contains("未知的城市"), "beside the city, in Chinese: {at_city}");
     assert!(html.contains("value=\"火星\""), "what was typed is kept");
     assert_eq!(t.count("/api/v1/sites").await, before, "nothing written");
-    // Without the script a contract's coverage is a list of ids, one per line; another customer's is named.
+    // Without the script a contract's coverage is a list of ids, one per line; another customer's
+    // is named as an unknown one (it answers exactly as an absent id would).
     let (_, assets) = t.get("admin", "/api/v1/assets?customer_id=26").await;
     let (a, b) = (assets["items"][0]["id"].as_i64().unwrap(), assets["items"][1]["id"].as_i64().unwrap());
     let other = t.first("/api/v1/assets?customer_id=27").await["id"].as_i64().unwrap();
@@ -535,7 +536,7 @@ async fn record_forms_take_names_and_working_times() {
     };
     let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{other}"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.split("name=\"covered_asset_ids\"").nth(1).unwrap_or_default().contains("必须属于同一客户"), "{html}");
+    assert!(html.split("name=\"covered_asset_ids\"").nth(1).unwrap_or_default().contains("所选记录不存在或无权使用"), "{html}");
     let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{b}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let saved = t.first("/api/v1/contracts?q=HT-NOJS-1").await;
