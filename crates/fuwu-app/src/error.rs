@@ -19,6 +19,10 @@ pub enum AppError {
     /// 404: no such record, or one the caller may not see.
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// 410: the record exists but what it points to is gone (an attachment whose
+    /// file is missing, e.g. after a restore without the files).
+    #[error("{0}")]
+    Gone(String),
     /// 409: the record changed meanwhile, or a unique value is taken.
     #[error("{message}")]
     Conflict { message: String, field: Option<String>, current: Option<Value> },

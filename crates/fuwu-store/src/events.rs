@@ -265,3 +265,14 @@ pub async fn open_counts_by(conn: &mut Conn, column: &str) -> Result<Vec<(String
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(conn).await.map_err(classify)?;
     rows.iter().map(|r| Ok((r.try_get::<String, _>("k")?, r.try_get::<i64, _>("n")?))).collect()
 }
+
+/// What a restored copy holds: its number of events and the stored file name
+/// of every attachment (to check each against the files folder).
+pub async fn backup_census(conn: &mut Conn) -> Result<(i64, Vec<String>)> {
+    let events: i64 =
+        sqlx::query("SELECT COUNT(*) FROM events").fetch_one(&mut *conn).await.map_err(classify)?.try_get(0)?;
+    let rows =
+        sqlx::query("SELECT stored_name FROM attachments ORDER BY id").fetch_all(conn).await.map_err(classify)?;
+    let names = rows.iter().map(|r| r.try_get::<String, _>(0)).collect::<std::result::Result<Vec<_>, _>>()?;
+    Ok((events, names))
+}

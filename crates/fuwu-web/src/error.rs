@@ -33,7 +33,7 @@ pub struct ErrorBody {
 pub struct ErrorDetail {
     /// The HTTP status again.
     pub status: u16,
-    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `conflict`, `invalid`, `too_many_requests`, `internal`.
+    /// `bad_request`, `unauthenticated`, `forbidden`, `not_found`, `gone`, `conflict`, `invalid`, `too_many_requests`, `internal`.
     pub code: &'static str,
     pub message: String,
     /// The field (or query parameter) at fault, when there is one.
@@ -80,6 +80,7 @@ impl ApiError {
             AppError::NotFound(what) => {
                 (StatusCode::NOT_FOUND, d(StatusCode::NOT_FOUND, "not_found", format!("{what} not found")))
             }
+            AppError::Gone(m) => (StatusCode::GONE, d(StatusCode::GONE, "gone", m.clone())),
             AppError::Conflict { message, field, current } => {
                 let mut e = d(StatusCode::CONFLICT, "conflict", message.clone());
                 e.field = field.clone();

@@ -59,8 +59,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
-    /// Write a consistent copy of the database to FILE (SQLite), or run pg_dump (PostgreSQL).
+    /// Write one archive (tar.gz) to FILE: a consistent copy of the database (SQLite's own copy,
+    /// or pg_dump for PostgreSQL) and every attachment file. Safe while the server runs.
     Backup { file: PathBuf },
+    /// Unpack a backup archive into a new data folder (give it with --data-dir): SQLite becomes a
+    /// working installation; for PostgreSQL the files and the dump are unpacked for pg_restore.
+    Restore { file: PathBuf },
     /// The e-mail queue.
     Mail {
         #[command(subcommand)]
@@ -355,7 +359,43 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
             println!("{}", t.token);
             Ok(())
         }
-        Command::Backup { file } => backup(&cfg, &file).await,
+        Command::Backup { file } => {
+            let w = crate::backup::backup(&cfg, &file).await?;
+            println!(
+                "backup written to {} (the database and {} attachment files, {} bytes)",
+                file.display(),
+                w.files,
+                w.bytes
+            );
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let Some(dir) = cli.global.data_dir.as_deref() else {
+                return Err(CliError("name the new data folder: fuwu restore FILE --data-dir DIR".into()));
+            };
+            let r = crate::backup::restore(&file, dir).await?;
+            if r.database == "sqlite" {
+                println!(
+                    "restored into {}: {} events, {} attachments, {} files ({} attachments without their file)",
+                    dir.display(),
+                    r.events,
+                    r.attachments,
+                    r.files,
+                    r.missing
+                );
+            } else {
+                println!(
+                    "unpacked into {}: {} files in {}/files and the database dump {}/fuwu.pgdump; \
+                     load it into an empty database with: pg_restore --no-owner --dbname \"$FUWU_DATABASE_URL\" {}/fuwu.pgdump",
+                    dir.display(),
+                    r.files,
+                    dir.display(),
+                    dir.display(),
+                    dir.display()
+                );
+            }
+            Ok(())
+        }
         Command::Bench { scenario: BenchScenario::SlaSweep { open_events, sweeps, due_per_sweep, database } } => {
             let r = crate::bench::sla_sweep(open_events, sweeps, due_per_sweep, database.as_deref()).await?;
             println!("{r}");
@@ -437,30 +477,5 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
         })
         .await?;
     app.db.close().await;
-    Ok(())
-}
-
-async fn backup(cfg: &Config, file: &std::path::Path) -> Result<(), CliError> {
-    if let Some(url) = &cfg.database_url {
-        // PostgreSQL: pg_dump is the consistent copy (one snapshot).
-        let status =
-            std::process::Command::new("pg_dump").arg("--format=custom").arg("--file").arg(file).arg(url).status();
-        return match status {
-            Ok(s) if s.success() => {
-                println!("backup written to {} (restore with pg_restore --clean --dbname URL FILE)", file.display());
-                Ok(())
-            }
-            _ => Err(CliError(format!(
-                "pg_dump failed or is not installed; run: pg_dump --format=custom --file {} \"$FUWU_DATABASE_URL\"",
-                file.display()
-            ))),
-        };
-    }
-    if file.exists() {
-        return Err(CliError(format!("{} exists already; choose a new file", file.display())));
-    }
-    let app = open(cfg).await?;
-    fuwu_store::dialect::sqlite_backup(&app.db, file).await?;
-    println!("backup written to {}", file.display());
     Ok(())
 }

@@ -743,9 +743,16 @@ pub async fn download(app: &App, c: &Caller, event_id: i64, attachment_id: i64) 
     if stored.is_empty() || !stored.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(AppError::Internal("attachment has no valid stored name".into()));
     }
-    let bytes = tokio::fs::read(app.config.files_dir.join(stored))
-        .await
-        .map_err(|x| AppError::Internal(format!("attachment file: {x}")))?;
+    let bytes = match tokio::fs::read(app.config.files_dir.join(stored)).await {
+        Ok(b) => b,
+        // The row outlived its file (a copy restored without the files, a
+        // folder lost): the file is gone, which is the client's answer, not a 500.
+        Err(x) if x.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(attachment = attachment_id, stored, "attachment file missing");
+            return Err(AppError::Gone("the file of this attachment is missing from the server".into()));
+        }
+        Err(x) => return Err(AppError::Internal(format!("attachment file: {x}"))),
+    };
     Ok((a.get("file_name").and_then(Value::as_str).unwrap_or("file").to_owned(), bytes))
 }
 

@@ -53,6 +53,7 @@ pub static ENTRIES: &[Entry] = &[
     ("login.too_many", "登录失败次数过多，请稍后再试", "Too many failed attempts; try again later"),
     ("login.wrong", "用户名或密码错误", "Wrong user name or password"),
     ("error.not_found", "未找到", "Not found"),
+    ("error.gone", "文件已丢失", "File missing"),
     ("error.forbidden", "无权操作", "Not allowed"),
     ("error.conflict", "操作冲突", "Conflict"),
     ("error.invalid", "输入有误", "Invalid input"),
@@ -613,6 +614,11 @@ pub static ENTRIES: &[Entry] = &[
     ),
     ("missing.documentation", "知识沉淀", "the documentation step"),
     ("said.staff_only", "仅限服务人员", "the knowledge base is for staff"),
+    (
+        "error.gone_detail",
+        "该附件的文件已不在服务器上，请联系管理员从备份中恢复。",
+        "The file of this attachment is no longer on the server; ask an administrator to restore it from a backup.",
+    ),
     ("error.not_found_detail", "该记录不存在，或您无权查看。", "There is no such record, or it is not yours to see."),
     ("said.report_already_confirmed", "该报告已确认", "the report is already confirmed"),
     (

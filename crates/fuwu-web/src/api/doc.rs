@@ -71,6 +71,7 @@ impl Doc {
                 403 => "the role may not do this",
                 404 => "no such record, or not visible to the caller",
                 409 => "version conflict or unique value taken",
+                410 => "the record exists but its file is missing on the server",
                 413 => "body too large",
                 422 => "invalid field(s)",
                 429 => "too many attempts",

@@ -596,7 +596,7 @@ pub fn routes(r: Router<AppState>, doc: &mut Doc) -> Router<AppState> {
         body: None,
         ok_status: 200,
         ok: None,
-        errors: &[404],
+        errors: &[404, 410],
     });
     doc.op(Op {
         method: "get",

@@ -302,6 +302,7 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
     let (status, detail) = ApiError(e).parts();
     let title = match status {
         StatusCode::NOT_FOUND => ctx.t("error.not_found"),
+        StatusCode::GONE => ctx.t("error.gone"),
         StatusCode::FORBIDDEN => ctx.t("error.forbidden"),
         StatusCode::CONFLICT => ctx.t("error.conflict"),
         StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => ctx.t("error.invalid"),
@@ -309,6 +310,8 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
     };
     let mut message = if status == StatusCode::NOT_FOUND {
         ctx.t("error.not_found_detail").to_owned()
+    } else if status == StatusCode::GONE {
+        ctx.t("error.gone_detail").to_owned()
     } else if let Some(s) = said {
         s
     } else {

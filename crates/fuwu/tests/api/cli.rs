@@ -51,15 +51,16 @@ fn migrate_demo_user_token_and_backup() {
     let (ok, _, err) = fuwu(&dir, &["user", "add", "--login", "x", "--name", "x", "--role", "engineer"]);
     assert!(!ok && err.contains("tier"), "{err}");
 
-    let copy = dir.join("copy.db");
+    let copy = dir.join("copy.tar.gz");
     let (ok, out, err) = fuwu(&dir, &["backup", copy.to_str().unwrap()]);
     assert!(ok, "{err}");
     assert!(out.contains("backup written"));
     assert!(!fuwu(&dir, &["backup", copy.to_str().unwrap()]).0, "an existing file is not overwritten");
-    // The copy is a working data folder of its own.
+    // The copy restores into a working data folder of its own.
     let restored = dir.join("restored");
-    std::fs::create_dir_all(&restored).unwrap();
-    std::fs::copy(&copy, restored.join("fuwu.db")).unwrap();
+    let (ok, out, err) = fuwu(&restored, &["restore", copy.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("restored into"), "{out}");
     let (ok, out, _) = fuwu(&restored, &["token", "create", "--user", "sun.li"]);
     assert!(ok && out.lines().last().unwrap().starts_with("fuwu_"));
     let _ = std::fs::remove_dir_all(&dir);

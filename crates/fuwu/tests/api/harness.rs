@@ -128,6 +128,36 @@ impl TestApp {
         Some(TestApp { app, router, tokens, dir: Some(dir) })
     }
 
+    /// The data folder of a SQLite test app (`fuwu.db` and `files/`).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self.dir.as_deref().expect("a data folder")
+    }
+
+    /// The application over another data folder (a restored copy), with the same tokens.
+    pub async fn reopen(&self, dir: &std::path::Path) -> TestApp {
+        let db = Db::open_dir(dir).await.expect("sqlite");
+        migrate::run(&db).await.expect("migrate");
+        let config = fuwu_app::AppConfig { files_dir: dir.join("files"), ..self.app.config.clone() };
+        let app = App::new(db, config);
+        let router = fuwu_web::router(
+            app.clone(),
+            fuwu_web::WebConfig { cookie_secure: true, max_body_bytes: 64 * 1024, ..Default::default() },
+        );
+        TestApp { app, router, tokens: self.tokens.clone(), dir: Some(dir.to_owned()) }
+    }
+
+    /// A GET as a demo login, answering the raw bytes (downloads).
+    pub async fn bytes(&self, who: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(who)))
+            .body(Body::empty())
+            .expect("request");
+        let resp = self.router.clone().oneshot(req).await.expect("router");
+        let (status, headers) = (resp.status(), resp.headers().clone());
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
+        (status, headers, bytes)
+    }
+
     pub fn token(&self, login: &str) -> String {
         self.tokens.get(login).cloned().unwrap_or_else(|| panic!("no token for {login}"))
     }

@@ -8,6 +8,7 @@ mod harness;
 
 mod access;
 mod accounts;
+mod backup;
 mod bad_input;
 mod browser;
 mod choices;

@@ -536,7 +536,10 @@ async fn record_forms_take_names_and_working_times() {
     };
     let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{other}"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(html.split("name=\"covered_asset_ids\"").nth(1).unwrap_or_default().contains("所选记录不存在或无权使用"), "{html}");
+    assert!(
+        html.split("name=\"covered_asset_ids\"").nth(1).unwrap_or_default().contains("所选记录不存在或无权使用"),
+        "{html}"
+    );
     let (status, html) = post(&t, &kefu, "/records/contracts", &contract(format!("{a}\n{b}"))).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "{html}");
     let saved = t.first("/api/v1/contracts?q=HT-NOJS-1").await;
