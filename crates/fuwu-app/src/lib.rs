@@ -9,6 +9,7 @@ pub mod choices;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod housekeeping;
 pub mod lookup;
 pub mod mail;
 pub mod pdf;
@@ -39,6 +40,8 @@ pub struct AppConfig {
     pub files_dir: std::path::PathBuf,
     /// Largest attachment, in bytes.
     pub attachment_max_bytes: usize,
+    /// How long housekeeping keeps sent mail and read notifications.
+    pub retention: housekeeping::Retention,
 }
 
 impl Default for AppConfig {
@@ -50,6 +53,7 @@ impl Default for AppConfig {
             login_window_minutes: 15,
             files_dir: std::path::PathBuf::from("fuwu-data/files"),
             attachment_max_bytes: 20 * 1024 * 1024,
+            retention: housekeeping::Retention::default(),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod clock;
 pub mod crud;
 pub mod dialect;
 pub mod events;
+pub mod housekeeping;
 pub mod lookup;
 pub mod mail;
 pub mod migrate;

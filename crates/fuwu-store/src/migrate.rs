@@ -22,6 +22,7 @@ pub const MIGRATIONS: &[(i64, &str, &str)] = &[
     (12, "ratings", include_str!("../migrations/0012_ratings.sql")),
     (13, "notification_notice", include_str!("../migrations/0013_notification_notice.sql")),
     (14, "engagements", include_str!("../migrations/0014_engagements.sql")),
+    (15, "housekeeping", include_str!("../migrations/0015_housekeeping.sql")),
 ];
 
 /// Applies the migrations not yet applied; returns how many ran.

@@ -461,6 +461,21 @@ async fn serve(cfg: &Config, demo: bool) -> Result<(), CliError> {
             }
         }
     });
+    // Housekeeping: expired sessions, old login attempts, old sent mail and read
+    // notifications; looked at every few minutes, run once an hour between all servers.
+    let keeper = app.clone();
+    tokio::spawn(async move {
+        let holder = fuwu_app::auth::new_secret("keep-")[..21].to_owned();
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(300));
+        loop {
+            tick.tick().await;
+            match fuwu_app::housekeeping::run_claimed(&keeper, &holder).await {
+                Ok(Some(r)) if r.total() > 0 => tracing::info!(?r, "housekeeping"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "housekeeping failed"),
+            }
+        }
+    });
     // The mail worker: sends queued notification mails (several servers may run it).
     match cfg.mail_config() {
         Some(m) => {

@@ -29,6 +29,10 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     /// Reverse proxies (addresses or networks) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Option<Vec<String>>,
+    /// Housekeeping removes sent mail older than this many days (0: keeps it).
+    pub mail_retention_days: Option<i64>,
+    /// Housekeeping removes read notifications older than this many days (0: keeps them).
+    pub notification_retention_days: Option<i64>,
 }
 
 /// Values from flags or environment (clap merges the two; flags win).
@@ -61,6 +65,7 @@ pub struct Config {
     pub mail_retry_seconds: u64,
     pub public_url: Option<String>,
     pub trusted_proxies: Vec<fuwu_web::extract::TrustedProxy>,
+    pub retention: fuwu_app::housekeeping::Retention,
 }
 
 impl std::fmt::Debug for Config {
@@ -117,6 +122,7 @@ impl Config {
             mail_retry_seconds: env_num("FUWU_MAIL_RETRY_SECONDS").or(file.mail_retry_seconds).unwrap_or(30),
             public_url: std::env::var("FUWU_PUBLIC_URL").ok().or(file.public_url).filter(|u| !u.trim().is_empty()),
             trusted_proxies: trusted_proxies(file.trusted_proxies)?,
+            retention: retention(file.mail_retention_days, file.notification_retention_days)?,
         })
     }
 
@@ -134,6 +140,7 @@ impl Config {
             login_max_failures: self.login_max_failures,
             files_dir: self.data_dir.join("files"),
             attachment_max_bytes: self.attachment_max_bytes,
+            retention: self.retention,
             ..fuwu_app::AppConfig::default()
         }
     }
@@ -165,6 +172,22 @@ fn trusted_proxies(file: Option<Vec<String>>) -> Result<Vec<fuwu_web::extract::T
         Err(_) => file.unwrap_or_default(),
     };
     list.iter().map(|p| fuwu_web::extract::TrustedProxy::parse(p)).collect()
+}
+
+/// `FUWU_MAIL_RETENTION_DAYS`, `FUWU_NOTIFICATION_RETENTION_DAYS` or the file's; 30 and 90 days by default.
+fn retention(mail: Option<i64>, notifications: Option<i64>) -> Result<fuwu_app::housekeeping::Retention, String> {
+    let d = fuwu_app::housekeeping::Retention::default();
+    let pick = |name: &str, file: Option<i64>, default: i64| -> Result<i64, String> {
+        let v = match std::env::var(name) {
+            Ok(v) => v.trim().parse().map_err(|_| format!("{name} must be a number of days"))?,
+            Err(_) => file.unwrap_or(default),
+        };
+        if v < 0 { Err(format!("{name}: a number of days, 0 or more")) } else { Ok(v) }
+    };
+    Ok(fuwu_app::housekeeping::Retention {
+        sent_mail_days: pick("FUWU_MAIL_RETENTION_DAYS", mail, d.sent_mail_days)?,
+        read_notification_days: pick("FUWU_NOTIFICATION_RETENTION_DAYS", notifications, d.read_notification_days)?,
+    })
 }
 
 fn read(p: &Path) -> Result<FileConfig, String> {
@@ -204,6 +227,7 @@ mod tests {
             mail_retry_seconds: 1,
             public_url: None,
             trusted_proxies: Vec::new(),
+            retention: Default::default(),
         };
         assert!(!format!("{c:?}").contains("pw"));
     }
@@ -226,6 +250,14 @@ mod tests {
         let c = Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).unwrap();
         assert_eq!(c.trusted_proxies.len(), 2);
         std::fs::write(&f, "trusted_proxies = [\"proxy\"]\n").unwrap();
+        assert!(Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).is_err());
+        std::fs::write(&f, "").unwrap();
+        let c = Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).unwrap();
+        assert_eq!((c.retention.sent_mail_days, c.retention.read_notification_days), (30, 90));
+        std::fs::write(&f, "mail_retention_days = 7\nnotification_retention_days = 0\n").unwrap();
+        let c = Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).unwrap();
+        assert_eq!((c.retention.sent_mail_days, c.retention.read_notification_days), (7, 0));
+        std::fs::write(&f, "mail_retention_days = -1\n").unwrap();
         assert!(Config::load(&Overrides { config: Some(f.clone()), ..Default::default() }).is_err());
         std::fs::write(&f, "lisen = 1\n").unwrap();
         assert!(Config::load(&Overrides { config: Some(f), ..Default::default() }).unwrap_err().contains("lisen"));

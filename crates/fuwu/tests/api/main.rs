@@ -19,6 +19,7 @@ mod export;
 mod exposure;
 mod flow;
 mod hardening;
+mod housekeeping;
 mod intake;
 mod journeys;
 mod language;
