@@ -116,26 +116,92 @@ pub async fn login(app: &App, login: &str, password: &str, ip: &str) -> Result<N
     Ok(NewSession { token, csrf, caller })
 }
 
+/// How long a login form may be sent after it was shown.
+pub const LOGIN_FORM_TTL_MS: i64 = 2 * 3600 * 1000;
+
+/// HMAC-SHA-256 (RFC 2104).
+fn hmac_sha256(key: &[u8], msg: &[u8]) -> [u8; 32] {
+    let mut k = [0u8; 64];
+    if key.len() > 64 {
+        k[..32].copy_from_slice(&Sha256::digest(key));
+    } else {
+        k[..key.len()].copy_from_slice(key);
+    }
+    let (mut ipad, mut opad) = ([0x36u8; 64], [0x5cu8; 64]);
+    for i in 0..64 {
+        ipad[i] ^= k[i];
+        opad[i] ^= k[i];
+    }
+    let inner = Sha256::new().chain_update(ipad).chain_update(msg).finalize();
+    Sha256::new().chain_update(opad).chain_update(inner).finalize().into()
+}
+
+/// The server's secret for signing login forms: made once, kept in the
+/// settings, shared by every server on the database.
+async fn form_secret(app: &App) -> Result<String, AppError> {
+    if let Some(s) = app.cache.form_secret.get() {
+        return Ok(s.clone());
+    }
+    let mut tx = app.db.begin().await?;
+    let s = fuwu_store::events::setting_or_insert(&mut tx, "login_form_secret", &new_secret(""), app.clock.now_ms())
+        .await?;
+    tx.commit().await?;
+    Ok(app.cache.form_secret.get_or_init(|| s).clone())
+}
+
+/// A login form's CSRF token, `<nonce>.<valid until, ms>.<HMAC of both>`: only
+/// a token this server issued, within [`LOGIN_FORM_TTL_MS`], is accepted — an
+/// equal cookie and field made up by someone else are not.
+pub async fn login_form_token(app: &App) -> Result<String, AppError> {
+    let secret = form_secret(app).await?;
+    let body = format!("{}.{}", new_secret(""), app.clock.now_ms() + LOGIN_FORM_TTL_MS);
+    Ok(format!("{body}.{}", hex::encode(hmac_sha256(secret.as_bytes(), body.as_bytes()))))
+}
+
+/// Whether a login form's token is one this server issued and still valid.
+pub async fn login_form_token_ok(app: &App, token: &str) -> Result<bool, AppError> {
+    let Some((body, mac)) = token.rsplit_once('.') else { return Ok(false) };
+    let Some(until) = body.split_once('.').and_then(|(_, u)| u.parse::<i64>().ok()) else { return Ok(false) };
+    let secret = form_secret(app).await?;
+    let want = hex::encode(hmac_sha256(secret.as_bytes(), body.as_bytes()));
+    Ok(app.clock.now_ms() <= until && constant_eq(mac, &want))
+}
+
+fn constant_eq(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// An Argon2id hash of a random password, verified against for unknown logins.
 const DUMMY_HASH: &str =
     "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$V4ImKUZ2yq5F5sQQ2v4E9O5lKc7Jm1mFJgqQbSxmkFc";
 
+/// How often a session's expiry is moved at most: every request a minute or
+/// more after the last move slides it, so an active session never expires and
+/// reads in a burst do not each become a write.
+pub const SLIDE_EVERY_MS: i64 = 60_000;
+
 /// The caller and CSRF token of a live session; slides its expiry.
 pub async fn session(app: &App, token: &str) -> Result<(Caller, String), AppError> {
+    session_sliding(app, token).await.map(|(c, csrf, _)| (c, csrf))
+}
+
+/// [`session`], and whether this request moved its expiry (the cookie's
+/// `Max-Age` is then renewed with it).
+pub async fn session_sliding(app: &App, token: &str) -> Result<(Caller, String, bool), AppError> {
     let now = app.clock.now_ms();
     let hash = digest(token);
     let mut conn = app.db.reader().acquire().await?;
     let (user_id, csrf, last_seen) = store::session(&mut conn, &hash, now).await?.ok_or(AppError::Unauthenticated)?;
     let caller = users::caller_for(&mut conn, user_id).await?.ok_or(AppError::Unauthenticated)?;
     drop(conn);
-    // Slide the expiry at most every five minutes, so reads do not become writes.
     let expires = now + app.config.session_idle_minutes * 60_000;
-    if now - last_seen > 5 * 60_000 {
+    let slide = now - last_seen >= SLIDE_EVERY_MS.min(app.config.session_idle_minutes * 60_000 / 2);
+    if slide {
         let mut tx = app.db.begin().await?;
         sqlx_touch(&mut tx, &hash, now, expires).await?;
         tx.commit().await?;
     }
-    Ok((caller, csrf))
+    Ok((caller, csrf, slide))
 }
 
 async fn sqlx_touch(conn: &mut fuwu_store::Conn, hash: &str, now: i64, expires: i64) -> Result<(), AppError> {
@@ -240,7 +306,7 @@ pub async fn revoke_token(app: &App, caller: &Caller, id: i64) -> Result<TokenIn
     Ok(t)
 }
 
-/// Changes the caller's own password; ends its other sessions.
+/// Changes the caller's own password; ends every session and revokes every API token of the user.
 pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &str) -> Result<(), AppError> {
     check_password("new_password", new)?;
     let mut conn = app.db.reader().acquire().await?;
@@ -251,17 +317,19 @@ pub async fn change_password(app: &App, caller: &Caller, current: &str, new: &st
     }
     let new_hash = hash_password(new).await?;
     let mut tx = app.db.begin().await?;
+    let now = app.clock.now_ms();
     store::set_password_hash(&mut tx, caller.id().0, &new_hash).await?;
     store::delete_user_sessions(&mut tx, caller.id().0).await?;
+    let revoked = store::revoke_user_tokens(&mut tx, caller.id().0, now).await?;
     fuwu_store::audit::record(
         &mut tx,
-        app.clock.now_ms(),
+        now,
         Some(caller.id().0),
         "user",
         caller.id().0,
         "change_password",
         None,
-        None,
+        Some(&serde_json::json!({"tokens_revoked": revoked})),
     )
     .await?;
     tx.commit().await?;

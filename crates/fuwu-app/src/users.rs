@@ -62,7 +62,7 @@ pub async fn create_user(
     Ok(stored)
 }
 
-/// Sets another user's password (admins), ending that user's sessions.
+/// Sets another user's password (admins), ending that user's sessions and revoking its API tokens.
 pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, password: &str) -> Result<(), AppError> {
     if let Some(c) = caller {
         c.require(Cap::ManageUsers)?;
@@ -71,17 +71,19 @@ pub async fn set_password(app: &App, caller: Option<&Caller>, user_id: i64, pass
     let hash = hash_password(password).await?;
     let mut tx = app.db.begin().await?;
     load_raw(&mut tx, &tables::USER, user_id).await?;
+    let now = app.clock.now_ms();
     fuwu_store::auth::set_password_hash(&mut tx, user_id, &hash).await?;
     fuwu_store::auth::delete_user_sessions(&mut tx, user_id).await?;
+    let revoked = fuwu_store::auth::revoke_user_tokens(&mut tx, user_id, now).await?;
     fuwu_store::audit::record(
         &mut tx,
-        app.clock.now_ms(),
+        now,
         caller.map(|c| c.id().0),
         "user",
         user_id,
         "set_password",
         None,
-        None,
+        Some(&serde_json::json!({"tokens_revoked": revoked})),
     )
     .await?;
     tx.commit().await?;

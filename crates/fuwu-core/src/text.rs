@@ -42,8 +42,33 @@ pub fn looks_like_initials(q: &str) -> bool {
     (2..=12).contains(&q.len()) && q.chars().all(|c| c.is_ascii_alphabetic())
 }
 
+/// Whether a character changes the direction text is shown in without being
+/// visible itself (U+202E RIGHT-TO-LEFT OVERRIDE makes `report\u{202e}fdp.exe`
+/// read as `reportexe.pdf`), or is another invisible format mark (zero-width
+/// space, byte-order mark). File names never keep these.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn direction_overrides_are_invisible_format_marks() {
+        let name = "report\u{202e}fdp.exe";
+        let kept: String = name.chars().filter(|c| !super::is_invisible_format(*c)).collect();
+        assert_eq!(kept, "reportfdp.exe");
+        for c in [
+            '\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}', '\u{200e}',
+            '\u{200f}', '\u{61c}', '\u{feff}',
+        ] {
+            assert!(super::is_invisible_format(c), "{c:?}");
+        }
+        for c in ['a', '报', '.', '-', ' ', '\u{5d0}'] {
+            assert!(!super::is_invisible_format(c), "{c:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -113,6 +113,17 @@ pub async fn delete_user_sessions(conn: &mut Conn, user_id: i64) -> Result<()> {
     Ok(())
 }
 
+/// Revokes every live API token of a user (password change or reset): a token
+/// taken with the old password must not outlive it.
+pub async fn revoke_user_tokens(conn: &mut Conn, user_id: i64, now: i64) -> Result<u64> {
+    let r = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+        .bind(now)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(r.rows_affected())
+}
+
 /// Moves a session's expiry (sliding expiry).
 pub async fn touch_session(conn: &mut Conn, token_hash: &str, now: i64, expires: i64) -> Result<()> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")

@@ -34,6 +34,50 @@ pub async fn by_client_token(conn: &mut Conn, token: &str) -> Result<Option<i64>
     row.map(|r| Ok(r.try_get::<i64, _>(0)?)).transpose()
 }
 
+/// Holds an event's row until the transaction ends, so writers of one event
+/// take turns (PostgreSQL `FOR NO KEY UPDATE`; SQLite's one writer already does).
+pub async fn lock_event(conn: &mut Conn, event_id: i64) -> Result<()> {
+    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
+        sqlx::query("SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(event_id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// The work record just like this one (same event, author, kind, text, flag
+/// and minutes, no visit times) made at or after `since`: a repeated send.
+#[allow(clippy::too_many_arguments)]
+pub async fn same_work_since(
+    conn: &mut Conn,
+    event_id: i64,
+    author: i64,
+    kind: &str,
+    body: &str,
+    internal: bool,
+    minutes: Option<i64>,
+    since: i64,
+) -> Result<Option<i64>> {
+    let row = sqlx::query(
+        "SELECT id FROM work_records WHERE event_id = $1 AND author_id = $2 AND kind = $3 AND body = $4 \
+         AND internal = $5 AND COALESCE(minutes, -1) = $6 AND arrived_at IS NULL AND departed_at IS NULL \
+         AND planned_at IS NULL AND created_at >= $7 ORDER BY id DESC LIMIT 1",
+    )
+    .bind(event_id)
+    .bind(author)
+    .bind(kind.to_owned())
+    .bind(body.to_owned())
+    .bind(i64::from(internal))
+    .bind(minutes.unwrap_or(-1))
+    .bind(since)
+    .fetch_optional(conn)
+    .await
+    .map_err(classify)?;
+    row.map(|r| Ok(r.try_get::<i64, _>(0)?)).transpose()
+}
+
 /// The next journal sequence number of an event. Two transactions writing to
 /// one event at once (two notes, a note and an upload) would both read the same
 /// `MAX(seq)`; so the event's row is locked first and the second writer reads
@@ -43,13 +87,7 @@ pub async fn by_client_token(conn: &mut Conn, token: &str) -> Result<Option<i64>
 /// already holds); SQLite has one writer at a time, so the read is already
 /// exclusive.
 pub async fn next_seq(conn: &mut Conn, event_id: i64) -> Result<i64> {
-    if conn.backend_name().eq_ignore_ascii_case("postgresql") {
-        sqlx::query("SELECT id FROM events WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(event_id)
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(classify)?;
-    }
+    lock_event(conn, event_id).await?;
     let row = sqlx::query("SELECT COALESCE(MAX(seq), 0) + 1 FROM event_journal WHERE event_id = $1")
         .bind(event_id)
         .fetch_one(conn)
@@ -67,6 +105,19 @@ pub async fn setting(conn: &mut Conn, key: &str) -> Result<Option<String>> {
         Some(r) => Ok(Some(r.try_get(0)?)),
         None => Ok(None),
     }
+}
+
+/// A setting, written with `value` first if it is not there yet (the first
+/// writer wins; every server then reads the same value).
+pub async fn setting_or_insert(conn: &mut Conn, key: &str, value: &str, now: i64) -> Result<String> {
+    sqlx::query("INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING")
+        .bind(key.to_owned())
+        .bind(value.to_owned())
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map_err(classify)?;
+    Ok(setting(conn, key).await?.unwrap_or_else(|| value.to_owned()))
 }
 
 pub async fn put_setting(conn: &mut Conn, key: &str, value: &str, now: i64) -> Result<()> {

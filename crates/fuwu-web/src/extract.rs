@@ -102,6 +102,43 @@ pub fn client_ip(parts: &Parts, trusted: &[TrustedProxy]) -> String {
     client.to_string()
 }
 
+/// Put in every request by [`renew_session_cookie`]: set when the request's
+/// session slid, so the response renews the cookie's `Max-Age` with it.
+#[derive(Debug, Clone, Default)]
+pub struct Slid(pub std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+/// Tells the cookie layer that this request's session slid.
+pub fn note_slide(parts: &Parts, slid: bool) {
+    if slid && let Some(s) = parts.extensions.get::<Slid>() {
+        s.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Renews the session cookie (same value, a fresh `Max-Age`) on a response whose
+/// request slid its session, unless the response sets the cookie itself (login, logout).
+pub async fn renew_session_cookie(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    mut req: Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let token = cookie(req.headers(), SESSION_COOKIE);
+    let slid = Slid::default();
+    req.extensions_mut().insert(slid.clone());
+    let mut resp = next.run(req).await;
+    let sets_own = resp
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.to_str().is_ok_and(|v| v.starts_with(&format!("{SESSION_COOKIE}="))));
+    if let Some(t) = token
+        && slid.0.load(std::sync::atomic::Ordering::Relaxed)
+        && !sets_own
+    {
+        resp.headers_mut().append(header::SET_COOKIE, crate::api::account_cookie(&s, Some(&t)));
+    }
+    resp
+}
+
 /// Compares two secrets in constant time.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
@@ -120,7 +157,8 @@ impl FromRequestParts<AppState> for Auth {
             return Ok(Auth(auth::bearer(&state.app, token.trim()).await?));
         }
         let token = cookie(&parts.headers, SESSION_COOKIE).ok_or(AppError::Unauthenticated)?;
-        let (caller, csrf) = auth::session(&state.app, &token).await?;
+        let (caller, csrf, slid) = auth::session_sliding(&state.app, &token).await?;
+        note_slide(parts, slid);
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
             let sent = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();

@@ -1,5 +1,6 @@
 //! Login, logout, the start page and the stylesheet. Forms carry a CSRF token:
-//! the session's once logged in, a double-submit cookie before. The login page
+//! the session's once logged in; before, a token the server signed (HMAC with
+//! its secret, valid two hours) sent both as a cookie and as a field. The login page
 //! speaks the language of the `lang` parameter, the `fuwu_lang` cookie or the
 //! browser (Chinese unless English is asked for).
 
@@ -105,7 +106,7 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-fn login_page(
+async fn login_page(
     state: &AppState,
     lang: Language,
     login: String,
@@ -113,7 +114,14 @@ fn login_page(
     error: Option<&str>,
     status: StatusCode,
 ) -> Response {
-    let csrf = auth::new_secret("");
+    // Signed by the server (an equal cookie and field made up elsewhere are refused).
+    let csrf = match auth::login_form_token(&state.app).await {
+        Ok(t) => t,
+        Err(e) => {
+            tracing::error!(error = %e, "login form token");
+            String::new()
+        }
+    };
     let secure = if state.config.cookie_secure { "; Secure" } else { "" };
     let page = LoginPage {
         lang: i18n::code(lang),
@@ -143,7 +151,7 @@ struct LoginQuery {
 
 async fn login_form(State(s): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = login_lang(&headers, q.lang.as_deref());
-    login_page(&s, lang, String::new(), safe_next(q.next.as_deref().unwrap_or("")), None, StatusCode::OK)
+    login_page(&s, lang, String::new(), safe_next(q.next.as_deref().unwrap_or("")), None, StatusCode::OK).await
 }
 
 #[derive(Deserialize)]
@@ -162,12 +170,14 @@ async fn login_post(
 ) -> Response {
     let lang = login_lang(&parts.headers, None);
     let Ok(Form(f)) = form else {
-        return login_page(&s, lang, String::new(), String::new(), Some("login.missing"), StatusCode::BAD_REQUEST);
+        return login_page(&s, lang, String::new(), String::new(), Some("login.missing"), StatusCode::BAD_REQUEST)
+            .await;
     };
     let next = safe_next(&f.next);
     let expected = cookie(&parts.headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !same_secret(&f.csrf, &expected) {
-        return login_page(&s, lang, f.login, next, Some("login.expired"), StatusCode::FORBIDDEN);
+    let issued = auth::login_form_token_ok(&s.app, &f.csrf).await.unwrap_or(false);
+    if expected.is_empty() || !same_secret(&f.csrf, &expected) || !issued {
+        return login_page(&s, lang, f.login, next, Some("login.expired"), StatusCode::FORBIDDEN).await;
     }
     match auth::login(&s.app, f.login.trim(), &f.password, &client_ip(&parts, &s.config.trusted_proxies)).await {
         Ok(session) => {
@@ -177,14 +187,14 @@ async fn login_post(
             resp
         }
         Err(AppError::TooMany(_)) => {
-            login_page(&s, lang, f.login, next, Some("login.too_many"), StatusCode::TOO_MANY_REQUESTS)
+            login_page(&s, lang, f.login, next, Some("login.too_many"), StatusCode::TOO_MANY_REQUESTS).await
         }
         Err(AppError::Unauthenticated) => {
-            login_page(&s, lang, f.login, next, Some("login.wrong"), StatusCode::UNAUTHORIZED)
+            login_page(&s, lang, f.login, next, Some("login.wrong"), StatusCode::UNAUTHORIZED).await
         }
         Err(e) => {
             tracing::error!(error = %e, "login failed");
-            login_page(&s, lang, f.login, next, Some("error.internal"), StatusCode::INTERNAL_SERVER_ERROR)
+            login_page(&s, lang, f.login, next, Some("error.internal"), StatusCode::INTERNAL_SERVER_ERROR).await
         }
     }
 }

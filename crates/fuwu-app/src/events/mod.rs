@@ -68,6 +68,8 @@ pub struct Cache {
     pub matrix: Ttl<PriorityMatrix>,
     /// The group-commit writer of intake, started on first use.
     pub intake_writer: std::sync::OnceLock<tokio::sync::mpsc::Sender<writer::Job>>,
+    /// The server secret that signs login forms (`auth::login_form_token`), read once.
+    pub form_secret: std::sync::OnceLock<String>,
 }
 
 /// A value kept for a short time, shared by the requests of one process.

@@ -69,7 +69,11 @@ fn obj(v: Value) -> Result<Map<String, Value>, AppError> {
     }
 }
 
-/// Adds a work record.
+/// How long a repeated identical note or report counts as the same one.
+pub const REPEAT_WINDOW_MS: i64 = 60_000;
+
+/// Adds a work record (an identical one by the same author within
+/// [`REPEAT_WINDOW_MS`] answers with the first instead).
 pub async fn add_work(app: &App, c: &Caller, event_id: i64, w: WorkInput) -> Result<Value, AppError> {
     let mut tx = app.db.begin().await?;
     let saved = add_work_in(&mut tx, app.clock.now(), c, event_id, w).await?;
@@ -158,6 +162,26 @@ async fn add_work_in(
         errs.add("departed_at", "before_arrival", "departed_at must not be before arrived_at");
     }
     errs.into_result()?;
+    // The same record sent again within a minute (a double tap, a resent form, a
+    // client's retry) is the first one: answered with it, not recorded twice.
+    // The event's row is held first, so two sends at once take turns.
+    fuwu_store::events::lock_event(&mut *tx, event_id).await?;
+    if let Some(body) = w.body.as_deref()
+        && arrived.is_none()
+        && departed.is_none()
+        && w.planned_at.is_none()
+    {
+        let since = now.as_millisecond() - REPEAT_WINDOW_MS;
+        let kind = json!(w.kind).as_str().unwrap_or_default().to_owned();
+        if let Some(id) =
+            fuwu_store::events::same_work_since(&mut *tx, event_id, c.id().0, &kind, body, w.internal, w.minutes, since)
+                .await?
+        {
+            let first =
+                crud::get(&mut *tx, &tables::WORK_RECORD, id).await?.ok_or(AppError::NotFound("work record"))?;
+            return Ok(Value::Object(first));
+        }
+    }
     let row = json!({
         "event_id": event_id, "kind": w.kind, "internal": w.internal, "body": w.body, "author_id": c.id(),
         "minutes": w.minutes, "planned_at": w.planned_at, "arrived_at": w.arrived_at, "departed_at": w.departed_at,
@@ -343,8 +367,28 @@ pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportIn
     errs.into_result()?;
     let mut tx = app.db.begin().await?;
     let (e, before) = load(&mut tx, c, event_id).await?;
-    let outcome = flow::decide(&e.data.flow, &Action::SubmitReport, &flow_actor(c)).map_err(refusal)?;
+    fuwu_store::events::lock_event(&mut tx, event_id).await?;
+    let content = json!({
+        "event_number": e.data.number, "kind": r.kind, "findings": r.findings, "actions_taken": r.actions_taken,
+        "parts_changed": r.parts_changed, "versions_changed": r.versions_changed, "engineers": r.engineers,
+        "author_id": c.id(), "author_name": c.user.data.name, "started_at": r.started_at, "finished_at": r.finished_at,
+    });
+    let hash = content_hash(&content);
     let existing = children(&mut tx, &tables::REPORT, event_id).await?;
+    // The same report sent again within a minute is the version already made.
+    let since = now.as_millisecond() - REPEAT_WINDOW_MS;
+    if let Some(first) = existing.iter().find(|x| {
+        x.get("superseded") == Some(&Value::Bool(false))
+            && x.get("content_hash").and_then(Value::as_str) == Some(hash.as_str())
+            && x.get("author_id").and_then(Value::as_i64) == Some(c.id().0)
+            && x.get("created_at")
+                .and_then(Value::as_str)
+                .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                .is_some_and(|t| t.as_millisecond() >= since)
+    }) {
+        return Ok(Value::Object(first.clone()));
+    }
+    let outcome = flow::decide(&e.data.flow, &Action::SubmitReport, &flow_actor(c)).map_err(refusal)?;
     let same_kind: Vec<&Map<String, Value>> =
         existing.iter().filter(|x| x.get("kind") == Some(&json!(r.kind))).collect();
     let next_version =
@@ -356,13 +400,8 @@ pub async fn submit_report(app: &App, c: &Caller, event_id: i64, mut r: ReportIn
         o.insert("superseded".into(), Value::Bool(true));
         crud::update(&mut tx, &tables::REPORT, id, v, &o, now.as_millisecond()).await?;
     }
-    let content = json!({
-        "event_number": e.data.number, "kind": r.kind, "findings": r.findings, "actions_taken": r.actions_taken,
-        "parts_changed": r.parts_changed, "versions_changed": r.versions_changed, "engineers": r.engineers,
-        "author_id": c.id(), "author_name": c.user.data.name, "started_at": r.started_at, "finished_at": r.finished_at,
-    });
     let row = json!({
-        "event_id": event_id, "kind": r.kind, "report_version": next_version, "content_hash": content_hash(&content),
+        "event_id": event_id, "kind": r.kind, "report_version": next_version, "content_hash": hash,
         "content": content, "state": "submitted", "author_id": c.id(), "superseded": false,
     });
     let id = crud::insert(&mut tx, &tables::REPORT, &obj(row)?, now.as_millisecond()).await?;
@@ -640,12 +679,17 @@ pub async fn reports(conn: &mut Conn, c: &Caller, event_id: i64) -> Result<Vec<V
         .collect())
 }
 
-/// Cleans a file name for storage metadata and download headers.
+/// Cleans a file name for storage metadata and download headers: no path, no
+/// control characters, no direction overrides or other invisible marks.
 pub fn clean_file_name(name: &str) -> Option<String> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or_default();
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?'))
+        .filter(|c| {
+            !c.is_control()
+                && !fuwu_core::text::is_invisible_format(*c)
+                && !matches!(c, '"' | '<' | '>' | '|' | ':' | '*' | '?')
+        })
         .take(200)
         .collect();
     let t = cleaned.trim().trim_start_matches('.').to_owned();

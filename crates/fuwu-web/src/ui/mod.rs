@@ -230,7 +230,8 @@ async fn session_ctx(parts: &Parts, state: &AppState, with_unread: bool) -> Resu
     let path = parts.uri.path().to_owned();
     let back = parts.uri.path_and_query().map(|p| p.as_str().to_owned()).unwrap_or_else(|| path.clone());
     let token = cookie(&parts.headers, SESSION_COOKIE).ok_or_else(|| ToLogin(back.clone()))?;
-    let (caller, csrf) = auth::session(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
+    let (caller, csrf, slid) = auth::session_sliding(&state.app, &token).await.map_err(|_| ToLogin(back.clone()))?;
+    crate::extract::note_slide(parts, slid);
     let lang = caller.user.data.language;
     let tz = TimeZone::get(&caller.user.data.time_zone).unwrap_or_else(|_| TimeZone::fixed(jiff::tz::offset(8)));
     let unread = if with_unread { fuwu_app::mail::unread(&state.app, &caller).await.unwrap_or(0) } else { 0 };
@@ -325,6 +326,35 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
         message.push_str(&format!("；{name}：{text}"));
     }
     render_status(status, &ErrorPage { ctx, status: status.as_u16(), title: title.to_owned(), message })
+}
+
+/// The pages of the organisation's staff: the one list, applied to every page
+/// by [`staff_only`] (a customer's pages are the portal, its events and its account).
+/// (`/queues/rows` is not one: the portal's list refreshes through it, under the
+/// events' own visibility.)
+pub fn staff_page(path: &str) -> bool {
+    let under = |p: &str| path == p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'));
+    ["/console", "/queues", "/approvals", "/events/new-caller"].contains(&path)
+        || ["/overview", "/records", "/settings"].iter().any(|p| under(p))
+}
+
+/// Customers on a staff page, reading or posting: 403 (the page's frame leads to the portal).
+pub async fn staff_only(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if !staff_page(req.uri().path()) {
+        return next.run(req).await;
+    }
+    let (parts, body) = req.into_parts();
+    match session_ctx(&parts, &s, false).await {
+        // The page frame's navigation leads the customer back to the portal.
+        Ok(ctx) if ctx.is_customer() => {
+            fail(&ctx, AppError::Forbidden("this page is for the service organisation's staff".into()))
+        }
+        _ => next.run(axum::extract::Request::from_parts(parts, body)).await,
+    }
 }
 
 /// The security headers of every page: no inline script, no framing.

@@ -10,6 +10,7 @@ mod access;
 mod accounts;
 mod backup;
 mod bad_input;
+mod boundaries;
 mod browser;
 mod choices;
 mod cli;
