@@ -614,6 +614,7 @@ pub static ENTRIES: &[Entry] = &[
     ),
     ("missing.documentation", "知识沉淀", "the documentation step"),
     ("said.staff_only", "仅限服务人员", "the knowledge base is for staff"),
+    ("said.staff_page", "此页面仅供服务人员使用，请回到客户门户", "this page is for the service organisation's staff"),
     (
         "error.gone_detail",
         "该附件的文件已不在服务器上，请联系管理员从备份中恢复。",

@@ -350,9 +350,7 @@ pub async fn staff_only(
     let (parts, body) = req.into_parts();
     match session_ctx(&parts, &s, false).await {
         // The page frame's navigation leads the customer back to the portal.
-        Ok(ctx) if ctx.is_customer() => {
-            fail(&ctx, AppError::Forbidden("this page is for the service organisation's staff".into()))
-        }
+        Ok(ctx) if ctx.is_customer() => fail(&ctx, AppError::refused(true, fuwu_core::said::Said::new("staff_page"))),
         _ => next.run(axum::extract::Request::from_parts(parts, body)).await,
     }
 }
