@@ -94,10 +94,8 @@ pub async fn list(app: &App, c: &Caller, p: &ListParams) -> Result<Page<Stored<E
     let spec = ListSpec { limit: per_page, offset: (page - 1).saturating_mul(per_page), ..select(c, p)? };
     let mut conn = app.db.reader().acquire().await?;
     let (rows, total) = crud::list(&mut conn, &tables::EVENT, &spec).await?;
-    let items = rows
-        .into_iter()
-        .map(|m| Stored::from_map(m).map(|e| super::view_for(c, e)))
-        .collect::<Result<Vec<_>, _>>()?;
+    let items =
+        rows.into_iter().map(|m| Stored::from_map(m).map(|e| super::view_for(c, e))).collect::<Result<Vec<_>, _>>()?;
     Ok(Page { items, page, per_page, total })
 }
 
