@@ -146,18 +146,6 @@ impl TestApp {
         TestApp { app, router, tokens: self.tokens.clone(), dir: Some(dir.to_owned()) }
     }
 
-    /// A GET as a demo login, answering the raw bytes (downloads).
-    pub async fn bytes(&self, who: &str, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
-        let req = Request::get(path)
-            .header(header::AUTHORIZATION, format!("Bearer {}", self.token(who)))
-            .body(Body::empty())
-            .expect("request");
-        let resp = self.router.clone().oneshot(req).await.expect("router");
-        let (status, headers) = (resp.status(), resp.headers().clone());
-        let bytes = resp.into_body().collect().await.expect("body").to_bytes().to_vec();
-        (status, headers, bytes)
-    }
-
     pub fn token(&self, login: &str) -> String {
         self.tokens.get(login).cloned().unwrap_or_else(|| panic!("no token for {login}"))
     }
