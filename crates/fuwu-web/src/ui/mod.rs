@@ -334,7 +334,7 @@ pub fn fail(ctx: &Ctx, e: AppError) -> Response {
 /// events' own visibility.)
 pub fn staff_page(path: &str) -> bool {
     let under = |p: &str| path == p || path.strip_prefix(p).is_some_and(|rest| rest.starts_with('/'));
-    ["/console", "/queues", "/approvals", "/events/new-caller"].contains(&path)
+    ["/console", "/queues", "/approvals", "/plan", "/events/new-caller"].contains(&path)
         || ["/overview", "/records", "/settings"].iter().any(|p| under(p))
 }
 

@@ -55,6 +55,7 @@ both!(customers_are_kept_off_every_staff_page, |t: TestApp| async move {
         "/queues?queue=all".to_owned(),
         "/approvals".to_owned(),
         "/overview".to_owned(),
+        "/plan".to_owned(),
         "/records".to_owned(),
         "/settings/sla".to_owned(),
     ];
