@@ -60,7 +60,7 @@ pub async fn backup(cfg: &Config, file: &Path) -> Result<Written, CliError> {
         let files_dir = cfg.data_dir.join("files");
         let file = file.to_owned();
         let work2 = work.clone();
-        let now = jiff::Timestamp::now().to_string();
+        let now = fuwu_app::Clock::system().now().to_string();
         tokio::task::spawn_blocking(move || write_archive(&file, &work2, database, &files_dir, &now))
             .await
             .map_err(|e| CliError(format!("the archive writer stopped: {e}")))?

@@ -189,23 +189,25 @@ both!(openapi_documents_every_route, |t: TestApp| async move {
     assert!(!html.contains("https://"), "nothing fetched from outside");
 });
 
+/// Sends a file of official days to the import, as `who`, with its media type.
+async fn import_days(t: &TestApp, who: &str, ct: &str, body: Vec<u8>) -> (StatusCode, serde_json::Value) {
+    use axum::http::header;
+    use tower::ServiceExt;
+    let req = Request::post("/api/v1/holidays/import")
+        .header(header::AUTHORIZATION, format!("Bearer {}", t.token(who)))
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
+}
+
 both!(official_days_are_imported_from_the_published_file, |t: TestApp| async move {
     use axum::http::header;
     use tower::ServiceExt;
-    let post = |who: &'static str, body: &'static str| {
-        let req = Request::post("/api/v1/holidays/import")
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.token(who)))
-            .header(header::CONTENT_TYPE, "text/csv")
-            .body(Body::from(body))
-            .unwrap();
-        let router = t.router.clone();
-        async move {
-            let resp = router.oneshot(req).await.unwrap();
-            let status = resp.status();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
-        }
-    };
+    let post = |who: &'static str, body: &'static str| import_days(&t, who, "text/csv", body.as_bytes().to_vec());
     let before = t.get("kefu", "/api/v1/sla/due?start=2026-12-31T17:00:00%2B08:00&duration=2h").await.1;
     assert_eq!(before["due"], "2027-01-01T10:00:00+08:00");
     // The administrator of November 2026 is told that 2027 is missing.
@@ -242,9 +244,7 @@ both!(official_days_are_imported_from_the_published_file, |t: TestApp| async mov
 });
 
 both!(official_days_are_imported_from_an_excel_workbook, |t: TestApp| async move {
-    use axum::http::header;
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
-    use tower::ServiceExt;
     // The published columns, a real date cell and a date typed as text, and one bad row.
     let book = |bad: bool| {
         let mut wb = Workbook::new();
@@ -265,18 +265,7 @@ both!(official_days_are_imported_from_an_excel_workbook, |t: TestApp| async move
         wb.save_to_buffer().unwrap()
     };
     let post = |body: Vec<u8>| {
-        let req = Request::post("/api/v1/holidays/import")
-            .header(header::AUTHORIZATION, format!("Bearer {}", t.token("admin")))
-            .header(header::CONTENT_TYPE, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-            .body(Body::from(body))
-            .unwrap();
-        let router = t.router.clone();
-        async move {
-            let resp = router.oneshot(req).await.unwrap();
-            let status = resp.status();
-            let bytes = resp.into_body().collect().await.unwrap().to_bytes();
-            (status, serde_json::from_slice::<serde_json::Value>(&bytes).unwrap_or_default())
-        }
+        import_days(&t, "admin", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body)
     };
     let (s, v) = post(book(true)).await;
     assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{v}");
